@@ -1,0 +1,230 @@
+"""The ``casework`` command: for case authors, educators, tests and checks.
+
+Exit codes: 0 success; 1 the input has problems (each printed as ``path:line: message``,
+or a message naming what to change); 2 a usage error (argparse's own convention).
+No input, however malformed, ends in a Python traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from casework import __version__
+from casework.catalog import case_files, find_case, list_cases
+from casework.journey import JourneyError
+from casework.scenario import Scenario
+from casework.schema_export import case_json_schema
+from casework.trust_model import TEACHING_MODEL_NOTE
+from casework.validate import CaseFileError, check_file, load_scenario
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="casework",
+        description="Holding in Mind: check, play and map the course's case files.",
+    )
+    parser.add_argument("--version", action="version", version=f"casework {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser(
+        "validate", help="check case files; one line per problem as path:line: message"
+    )
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="case files or folders")
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of the case format")
+    schema.add_argument("--out", metavar="FILE", help="write it to FILE instead of printing it")
+
+    play = commands.add_parser("play", help="play a case along given choices and show the curve")
+    play.add_argument("case", metavar="CASE", help="a case id in cases/ or a path to a case file")
+    how = play.add_mutually_exclusive_group(required=True)
+    how.add_argument("--choices", metavar="ID,ID,...", help="choice ids, in order, from the start")
+    how.add_argument("--study-path", action="store_true", help="the path taken in the study")
+    how.add_argument("--random", type=int, metavar="SEED", help="a random valid path to an ending")
+    play.add_argument("--json", action="store_true", help="print one JSON object")
+
+    map_ = commands.add_parser("map", help="draw the case as a graph (HTML, plotly)")
+    map_.add_argument("case", metavar="CASE")
+    map_.add_argument("--out", required=True, metavar="FILE.html")
+
+    listing = commands.add_parser("list", help="list the cases with their time span and size")
+    listing.add_argument("--cases", metavar="FOLDER", help="another folder of cases")
+    return parser
+
+
+def _load(reference: str) -> Scenario:
+    try:
+        path = find_case(reference)
+    except FileNotFoundError as error:
+        raise _UsageError(str(error)) from None
+    return load_scenario(path)
+
+
+def _validate(paths: list[str]) -> int:
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise _UsageError(f"no such file or folder: {', '.join(missing)}")
+    files = case_files([Path(p) for p in paths])
+    if not files:
+        print("no case files (*.yaml, *.yml) found in " + ", ".join(paths), file=sys.stderr)
+        return 1
+    problems = 0
+    for path in files:
+        _, found = check_file(path)
+        for problem in found:
+            print(problem)
+        problems += len(found)
+    if problems:
+        print(f"{problems} problem(s) in {len(files)} file(s)", file=sys.stderr)
+        return 1
+    print(f"{len(files)} case file(s) valid", file=sys.stderr)
+    return 0
+
+
+def _random_path(scenario: Scenario, seed: int) -> list[str]:
+    chooser = random.Random(seed)
+    node = scenario.case.start
+    chosen: list[str] = []
+    for _ in range(len(scenario.scenes) * 4 + 1):
+        if scenario.is_ending(node):
+            break
+        choice = chooser.choice(scenario.scenes[node].choices)
+        chosen.append(choice.id)
+        node = choice.next
+    return chosen
+
+
+def _play(args: argparse.Namespace) -> int:
+    from casework.testing import play
+
+    scenario = _load(args.case)
+    if args.study_path:
+        if scenario.case.study_path is None:
+            print(f"case '{scenario.id}' declares no study_path", file=sys.stderr)
+            return 1
+        choices = list(scenario.case.study_path)
+    elif args.random is not None:
+        choices = _random_path(scenario, args.random)
+    else:
+        choices = [c.strip() for c in args.choices.split(",") if c.strip()]
+    try:
+        played = play(scenario, choices)
+    except JourneyError as error:
+        print(f"{scenario.path}: {error}", file=sys.stderr)
+        return 1
+    steps = [
+        {
+            "time": point.time,
+            "scene": point.scene,
+            "choice": point.choice,
+            "values": {k: round(v, 3) for k, v in point.values.items()},
+        }
+        for point in played.trajectory.steps
+    ]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "case": scenario.id,
+                    "ending": played.ending,
+                    "start": {k: round(v, 3) for k, v in played.trajectory.start.values.items()},
+                    "steps": steps,
+                }
+            )
+        )
+        return 0
+    dims = list(played.trajectory.dimensions)
+    unit = scenario.case.time_unit.value
+    print(f"{scenario.title}\n{TEACHING_MODEL_NOTE}\n")
+    print(f"{unit:>7}  {'scene':<22} {'choice':<28} " + " ".join(f"{d[:9]:>9}" for d in dims))
+    start = played.trajectory.start
+    print(f"{start.time:>7g}  {'(start)':<22} {'':<28} " + " ".join(
+        f"{start.values[d]:>9.1f}" for d in dims))
+    for step in steps:
+        print(
+            f"{step['time']:>7g}  {step['scene'][:22]:<22} {step['choice'][:28]:<28} "
+            + " ".join(f"{step['values'][d]:>9.1f}" for d in dims)
+        )
+    ending = played.ending
+    print(f"\nending: {scenario.endings[ending].title} ({ending})" if ending else
+          "\nnot finished: the path stops before an ending")
+    return 0
+
+
+def _map(args: argparse.Namespace) -> int:
+    from casework.plots import case_map
+
+    scenario = _load(args.case)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # The page carries plotly.js itself so it opens offline and asks no third party.
+    case_map(scenario).write_html(str(out), include_plotlyjs=True, full_html=True)
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    folder = Path(args.cases) if args.cases else None
+    if folder is not None and not folder.is_dir():
+        raise _UsageError(f"no such folder: {folder}")
+    listings = list_cases(folder)
+    if not listings:
+        print("no cases found", file=sys.stderr)
+        return 1
+    broken = 0
+    print(f"{'id':<12} {'title':<56} {'time span':<16} {'decisions':>9} {'endings':>7}")
+    for item in listings:
+        s = item.scenario
+        if s is None:
+            broken += 1
+            print(f"{item.path.stem:<12} (has problems: run 'casework validate {item.path}')")
+            continue
+        first, last = s.time_span()
+        span = f"{s.case.time_unit.value} {first:g}-{last:g}"
+        print(
+            f"{s.id:<12} {s.title[:56]:<56} {span:<16} {s.decision_points():>9} "
+            f"{len(s.endings):>7}"
+        )
+    return 1 if broken else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "validate":
+            return _validate(args.paths)
+        if args.command == "schema":
+            text = json.dumps(case_json_schema(), indent=2) + "\n"
+            if args.out:
+                Path(args.out).write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text)
+            return 0
+        if args.command == "play":
+            return _play(args)
+        if args.command == "map":
+            return _map(args)
+        if args.command == "list":
+            return _list(args)
+    except _UsageError as error:
+        parser.exit(2, f"casework {args.command}: {error}\n")
+    except CaseFileError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"casework {args.command}: {error}", file=sys.stderr)
+        return 1
+    return 2  # pragma: no cover - argparse requires a command
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

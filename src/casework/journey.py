@@ -1,0 +1,211 @@
+"""A learner's journey through a case: the choices taken and the reflections written.
+
+The journey is the only thing saved about a learner's play. The relationship curve is
+derived from it by the trust model whenever it is needed, so a journey file is enough to
+restore, replay, grade and aggregate. Files are written atomically (a temporary file in
+the same folder, then a rename), so an interrupted save never leaves half a file, and a
+file that cannot be read is never overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from casework.scenario import Scenario
+
+#: The journey-file format written by this version.
+JOURNEY_FORMAT = 1
+#: What every journey file says it is, so a foreign JSON file is recognised as such.
+JOURNEY_KIND = "casework-journey"
+#: The longest reflection kept, in characters (about 15 pages); longer text is refused.
+MAX_REFLECTION_CHARS = 50_000
+
+
+class JourneyError(ValueError):
+    """A journey file or step that cannot be used; the message says what to do."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Step:
+    scene: str
+    choice: str
+    at: str
+
+
+@dataclass
+class Journey:
+    """The path a learner has taken through one case, and what they wrote on the way."""
+
+    case_id: str
+    case_version: str
+    steps: list[Step] = field(default_factory=list)
+    reflections: dict[str, str] = field(default_factory=dict)
+    started: str = field(default_factory=_now)
+    updated: str = field(default_factory=_now)
+
+    @classmethod
+    def new(cls, scenario: Scenario) -> Journey:
+        return cls(case_id=scenario.id, case_version=scenario.case.version)
+
+    # --- moving through the case --------------------------------------------------------
+
+    def path(self) -> list[tuple[str, str]]:
+        return [(s.scene, s.choice) for s in self.steps]
+
+    def position(self, scenario: Scenario) -> str:
+        """The id of the scene or ending the learner is at now."""
+        node = scenario.case.start
+        for step in self.steps:
+            node = scenario.choice(step.scene, step.choice).next
+        return node
+
+    def finished(self, scenario: Scenario) -> bool:
+        return scenario.is_ending(self.position(scenario))
+
+    def choose(self, scenario: Scenario, choice_id: str) -> Step:
+        """Take a choice in the current scene; refuses a choice that is not there."""
+        node = self.position(scenario)
+        if scenario.is_ending(node):
+            raise JourneyError(
+                f"the journey has reached the ending '{node}': step back or restart to choose again"
+            )
+        try:
+            scenario.choice(node, choice_id)
+        except KeyError as error:
+            raise JourneyError(error.args[0]) from None
+        step = Step(node, choice_id, _now())
+        self.steps.append(step)
+        self.updated = step.at
+        return step
+
+    def back(self) -> Step | None:
+        """Undo the last choice (reflections are kept)."""
+        if not self.steps:
+            return None
+        self.updated = _now()
+        return self.steps.pop()
+
+    def restart(self) -> None:
+        """Go back to the start; reflections are kept so nothing written is lost."""
+        self.steps.clear()
+        self.updated = _now()
+
+    def reflect(self, reflection_id: str, text: str) -> None:
+        if len(text) > MAX_REFLECTION_CHARS:
+            raise JourneyError(
+                f"this reflection is {len(text):,} characters; the most that can be saved is "
+                f"{MAX_REFLECTION_CHARS:,}: shorten it (nothing has been changed)"
+            )
+        self.reflections[reflection_id] = text
+        self.updated = _now()
+
+    def check_against(self, scenario: Scenario) -> None:
+        """Raise :class:`JourneyError` if this journey does not fit the case (any more)."""
+        if self.case_id != scenario.id:
+            raise JourneyError(
+                f"this journey is for the case '{self.case_id}', not '{scenario.id}'"
+            )
+        node = scenario.case.start
+        for number, step in enumerate(self.steps, start=1):
+            if step.scene != node:
+                raise JourneyError(
+                    f"step {number} was taken in scene '{step.scene}' but the path reaches "
+                    f"'{node}' there: the case has changed since this journey was saved"
+                )
+            try:
+                node = scenario.choice(step.scene, step.choice).next
+            except KeyError:
+                raise JourneyError(
+                    f"step {number}: scene '{step.scene}' no longer has the choice "
+                    f"'{step.choice}': the case has changed since this journey was saved"
+                ) from None
+
+    # --- files --------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": JOURNEY_KIND,
+            "format": JOURNEY_FORMAT,
+            "case": {"id": self.case_id, "version": self.case_version},
+            "started": self.started,
+            "updated": self.updated,
+            "steps": [{"scene": s.scene, "choice": s.choice, "at": s.at} for s in self.steps],
+            "reflections": dict(self.reflections),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "the journey") -> Journey:
+        if not isinstance(data, dict) or data.get("kind") != JOURNEY_KIND:
+            raise JourneyError(f"{where} is not a Holding in Mind journey file")
+        version = data.get("format")
+        if version != JOURNEY_FORMAT:
+            raise JourneyError(
+                f"{where} is in journey format {version!r}; this version of casework reads "
+                f"format {JOURNEY_FORMAT}: update casework"
+            )
+        try:
+            case = data["case"]
+            steps = [Step(str(s["scene"]), str(s["choice"]), str(s["at"])) for s in data["steps"]]
+            reflections = data.get("reflections", {})
+            if not isinstance(reflections, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in reflections.items()
+            ):
+                raise TypeError("reflections")
+            return cls(
+                case_id=str(case["id"]),
+                case_version=str(case["version"]),
+                steps=steps,
+                reflections=dict(reflections),
+                started=str(data.get("started", _now())),
+                updated=str(data.get("updated", _now())),
+            )
+        except (KeyError, TypeError, ValueError):
+            raise JourneyError(f"{where} is damaged: a part of it is missing or not as expected") from None
+
+    def save(self, path: str | Path) -> None:
+        """Write atomically: a reader never sees half a file, a crash never loses the old one."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(self.to_json())
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: str | Path) -> Journey:
+        """Read a journey file; a damaged or foreign file raises and is left untouched."""
+        where = f"the journey file {path}"
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise JourneyError(f"{where} is damaged (not UTF-8 text); it has been left as it is") from None
+        except OSError as error:
+            raise JourneyError(f"cannot read {where}: {error.strerror or error}") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise JourneyError(
+                f"{where} is damaged (line {error.lineno}: {error.msg}); it has been left as it is"
+            ) from None
+        return cls.from_dict(data, where)

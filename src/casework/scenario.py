@@ -1,0 +1,231 @@
+"""The case format: what an author writes in ``cases/<id>.yaml``.
+
+A ``Scenario`` is immutable data. It says nothing about how a learner moves
+through it (that is a :class:`casework.journey.Journey`) or what the
+relationship looks like over time (that is derived by
+:mod:`casework.trust_model`). Field descriptions become the JSON Schema that
+authors' editors read, so they are written for authors.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+#: The case-file format this version of the engine writes and reads natively.
+#: Older files are upgraded step by step on load (see :mod:`casework.upgrade`).
+SCHEMA_VERSION = 2
+
+Identifier = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", min_length=1, max_length=64),
+]
+Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+
+class TimeUnit(StrEnum):
+    weeks = "weeks"
+    months = "months"
+
+
+class DimensionKind(StrEnum):
+    """How the trust model treats a dimension (see docs/model-card.md)."""
+
+    relational = "relational"
+    evidence = "evidence"
+    capacity = "capacity"
+
+
+class Source(_Frozen):
+    key: Identifier = Field(description="Short key used by `evidence` entries, e.g. ferguson2022.")
+    citation: Text = Field(description="Full reference: authors, year, title, where published.")
+    url: str | None = Field(default=None, description="Where a reader can find it, if public.")
+
+
+class Phase(_Frozen):
+    id: Identifier
+    label: Text = Field(description="How the phase is named to learners, e.g. 'Reunification'.")
+
+
+class Dimension(_Frozen):
+    id: Identifier
+    label: Text = Field(description="What learners see on the chart, e.g. \"Mother's trust\".")
+    meaning: Text = Field(description="One or two sentences: what a high and a low value mean.")
+    kind: DimensionKind = Field(
+        default=DimensionKind.relational,
+        description=(
+            "relational: slow to build, quick to lose, drifts back without contact, scaled by the "
+            "worker's capacity. evidence: what is known (moves as written). capacity: the "
+            "worker's own thinking space (at most one per case)."
+        ),
+    )
+    better: Literal["higher", "lower"] = Field(
+        default="higher",
+        description="Which direction is better for the relationship (fear of the worker: lower).",
+    )
+    start: float = Field(description="Value at the start of the case.")
+    min: float = Field(default=0, description="Lowest value.")
+    max: float = Field(default=100, description="Highest value.")
+
+
+class Evidence(_Frozen):
+    source: Identifier = Field(description="A key from `sources`.")
+    locator: Text = Field(
+        description="Where in the source: a section, month, page or theme, e.g. 'Month 9'."
+    )
+
+
+class Choice(_Frozen):
+    id: Identifier
+    label: Text = Field(description="The button text: what the worker does, in a few words.")
+    consequence: Text = Field(description="What happens next, shown to the learner after choosing.")
+    effects: dict[Identifier, float] = Field(
+        default_factory=dict,
+        description="Raw push on each dimension (about -20..20); the trust model shapes it.",
+    )
+    reliable: bool = Field(
+        default=False,
+        description="A reliable act (turning up as promised, doing what was said): these compound.",
+    )
+    contact: bool = Field(
+        default=True,
+        description="False when the choice leaves the family without meaningful contact until "
+        "the next scene: relational dimensions then drift back toward their start.",
+    )
+    concepts: list[Text] = Field(
+        min_length=1, description="Practice concepts it illustrates, e.g. reliability, containment."
+    )
+    evidence: list[Evidence] = Field(
+        default_factory=list, description="The research behind the effects (source + locator)."
+    )
+    next: Identifier = Field(description="The id of the next scene or ending.")
+
+
+class Reflection(_Frozen):
+    id: Identifier
+    prompt: Text = Field(description="The question the learner is invited to write about.")
+
+
+class Scene(_Frozen):
+    id: Identifier
+    time: float = Field(ge=0, description="When it happens, in the case's time unit.")
+    phase: Identifier | None = Field(default=None, description="A phase id, if phases are used.")
+    title: Text = Field(description="A short heading for the scene.")
+    setting: Text = Field(description="Where we are.")
+    present: list[Text] = Field(default_factory=list, description="Who is there.")
+    narrative: Text = Field(description="What is happening, in the course's own words.")
+    content_note: str | None = Field(
+        default=None, description="Shown before this scene when it holds distressing material."
+    )
+    reflection: Reflection | None = None
+    choices: list[Choice] = Field(default_factory=list)
+
+
+class Ending(_Frozen):
+    id: Identifier
+    time: float = Field(ge=0)
+    phase: Identifier | None = None
+    title: Text
+    kind: Text = Field(
+        description="What sort of ending, in a few words (e.g. 'holding relationship')."
+    )
+    narrative: Text = Field(description="What happens at the end of this path.")
+    debrief: Text = Field(description="What the learner can take from this path, with the research.")
+    reflection: Reflection | None = None
+
+
+class Case(_Frozen):
+    """A whole case file."""
+
+    schema_version: Literal[2] = Field(
+        description="Format version of this file. Older files are upgraded on load."
+    )
+    id: Identifier = Field(description="Short id, used on the command line: `casework play <id>`.")
+    version: Text = Field(description="The case's own version, e.g. '1.0'; saved in journeys.")
+    title: Text
+    summary: Text = Field(description="Two or three sentences for the case list.")
+    content_note: Text = Field(description="What distressing material the case holds.")
+    anonymisation: Text = Field(description="How the people in the case were anonymised.")
+    time_unit: TimeUnit
+    sources: list[Source] = Field(min_length=1)
+    phases: list[Phase] = Field(default_factory=list)
+    dimensions: list[Dimension] = Field(min_length=1)
+    start: Identifier = Field(description="The id of the first scene.")
+    scenes: list[Scene] = Field(min_length=1)
+    endings: list[Ending] = Field(min_length=1)
+    study_path: list[Identifier] | None = Field(
+        default=None,
+        description="The choice ids the worker in the research took, from the start to an ending.",
+    )
+    allow_cycles: bool = Field(
+        default=False, description="Declare true only if the case deliberately loops."
+    )
+
+
+class Scenario:
+    """A validated case with fast look-ups; what the rest of the engine works with."""
+
+    def __init__(self, case: Case, path: str | None = None) -> None:
+        self.case = case
+        self.path = path
+        self.scenes: dict[str, Scene] = {s.id: s for s in case.scenes}
+        self.endings: dict[str, Ending] = {e.id: e for e in case.endings}
+        self.dimensions: dict[str, Dimension] = {d.id: d for d in case.dimensions}
+        self.sources: dict[str, Source] = {s.key: s for s in case.sources}
+        self.phases: dict[str, Phase] = {p.id: p for p in case.phases}
+
+    @property
+    def id(self) -> str:
+        return self.case.id
+
+    @property
+    def title(self) -> str:
+        return self.case.title
+
+    @property
+    def start(self) -> Scene:
+        return self.scenes[self.case.start]
+
+    def node(self, node_id: str) -> Scene | Ending:
+        """A scene or an ending by id."""
+        if node_id in self.scenes:
+            return self.scenes[node_id]
+        return self.endings[node_id]
+
+    def is_ending(self, node_id: str) -> bool:
+        return node_id in self.endings
+
+    def choice(self, scene_id: str, choice_id: str) -> Choice:
+        """The choice in a scene, or a ``KeyError`` naming the valid ones."""
+        scene = self.scenes[scene_id]
+        for choice in scene.choices:
+            if choice.id == choice_id:
+                return choice
+        valid = ", ".join(c.id for c in scene.choices)
+        raise KeyError(
+            f"scene '{scene_id}' has no choice '{choice_id}'; the choices there are: {valid}"
+        )
+
+    def decision_points(self) -> int:
+        """Scenes where the learner chooses between at least two things."""
+        return sum(1 for s in self.case.scenes if len(s.choices) >= 2)
+
+    def time_span(self) -> tuple[float, float]:
+        times = [s.time for s in self.case.scenes] + [e.time for e in self.case.endings]
+        return min(times), max(times)
+
+    def study_path_steps(self) -> list[tuple[str, str]]:
+        """The study path as (scene id, choice id) pairs; assumes it was validated."""
+        steps: list[tuple[str, str]] = []
+        node = self.case.start
+        for choice_id in self.case.study_path or []:
+            choice = self.choice(node, choice_id)
+            steps.append((node, choice_id))
+            node = choice.next
+        return steps

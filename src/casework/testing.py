@@ -1,0 +1,86 @@
+"""Helpers for tests: the package's own, the course's, and nbgrader's hidden tests.
+
+In the spirit of click's ``CliRunner``: small, public and stable, so a hidden test in an
+assignment can say ``play("clarke", journey.path())`` without knowing the engine's insides.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from casework.catalog import load_case
+from casework.journey import Journey
+from casework.scenario import Scenario
+from casework.trust_model import DEFAULT_WEIGHTS, ModelWeights, Trajectory, trajectory
+
+
+@dataclass(frozen=True)
+class Played:
+    """What playing a case along some choices gives."""
+
+    scenario: Scenario
+    journey: Journey
+    trajectory: Trajectory
+
+    @property
+    def ending(self) -> str | None:
+        return self.trajectory.ending
+
+    def values_at(self, time: float) -> dict[str, float]:
+        return {d: self.trajectory.value_at(d, time) for d in self.trajectory.dimensions}
+
+
+def _scenario(case: str | Path | Scenario) -> Scenario:
+    return case if isinstance(case, Scenario) else load_case(case)
+
+
+def play(
+    case: str | Path | Scenario,
+    choices: Sequence[str],
+    weights: ModelWeights = DEFAULT_WEIGHTS,
+) -> Played:
+    """Play a case along choice ids from its start; ``JourneyError`` names a wrong choice."""
+    scenario = _scenario(case)
+    journey = Journey.new(scenario)
+    for choice_id in choices:
+        journey.choose(scenario, choice_id)
+    return Played(scenario, journey, trajectory(scenario, journey.path(), weights))
+
+
+def play_study_path(case: str | Path | Scenario, weights: ModelWeights = DEFAULT_WEIGHTS) -> Played:
+    scenario = _scenario(case)
+    if scenario.case.study_path is None:
+        raise ValueError(f"case '{scenario.id}' declares no study_path")
+    return play(scenario, scenario.case.study_path, weights)
+
+
+def replay(case: str | Path | Scenario, journey_file: str | Path) -> Played:
+    """Re-derive the trajectory of a saved journey file (for autograded and hidden tests)."""
+    scenario = _scenario(case)
+    journey = Journey.load(journey_file)
+    journey.check_against(scenario)
+    return Played(scenario, journey, trajectory(scenario, journey.path()))
+
+
+@dataclass(frozen=True)
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def invoke(args: Sequence[str]) -> Result:
+    """Run the ``casework`` command in this process and capture what it prints."""
+    from casework.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+    return Result(code, out.getvalue(), err.getvalue())
