@@ -75,4 +75,12 @@ def list_cases(folder: Path | None = None) -> list[Listing]:
     return listings
 
 
-__all__ = ["CaseFileError", "Listing", "case_files", "cases_dir", "find_case", "list_cases", "load_case"]
+__all__ = [
+    "CaseFileError",
+    "Listing",
+    "case_files",
+    "cases_dir",
+    "find_case",
+    "list_cases",
+    "load_case",
+]

@@ -146,16 +146,21 @@ def _play(args: argparse.Namespace) -> int:
     print(f"{scenario.title}\n{TEACHING_MODEL_NOTE}\n")
     print(f"{unit:>7}  {'scene':<22} {'choice':<28} " + " ".join(f"{d[:9]:>9}" for d in dims))
     start = played.trajectory.start
-    print(f"{start.time:>7g}  {'(start)':<22} {'':<28} " + " ".join(
-        f"{start.values[d]:>9.1f}" for d in dims))
+    print(
+        f"{start.time:>7g}  {'(start)':<22} {'':<28} "
+        + " ".join(f"{start.values[d]:>9.1f}" for d in dims)
+    )
     for step in steps:
         print(
             f"{step['time']:>7g}  {step['scene'][:22]:<22} {step['choice'][:28]:<28} "
             + " ".join(f"{step['values'][d]:>9.1f}" for d in dims)
         )
     ending = played.ending
-    print(f"\nending: {scenario.endings[ending].title} ({ending})" if ending else
-          "\nnot finished: the path stops before an ending")
+    print(
+        f"\nending: {scenario.endings[ending].title} ({ending})"
+        if ending
+        else "\nnot finished: the path stops before an ending"
+    )
     return 0
 
 
@@ -190,8 +195,7 @@ def _list(args: argparse.Namespace) -> int:
         first, last = s.time_span()
         span = f"{s.case.time_unit.value} {first:g}-{last:g}"
         print(
-            f"{s.id:<12} {s.title[:56]:<56} {span:<16} {s.decision_points():>9} "
-            f"{len(s.endings):>7}"
+            f"{s.id:<12} {s.title[:56]:<56} {span:<16} {s.decision_points():>9} {len(s.endings):>7}"
         )
     return 1 if broken else 0
 

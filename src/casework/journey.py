@@ -173,7 +173,9 @@ class Journey:
                 updated=str(data.get("updated", _now())),
             )
         except (KeyError, TypeError, ValueError):
-            raise JourneyError(f"{where} is damaged: a part of it is missing or not as expected") from None
+            raise JourneyError(
+                f"{where} is damaged: a part of it is missing or not as expected"
+            ) from None
 
     def save(self, path: str | Path) -> None:
         """Write atomically: a reader never sees half a file, a crash never loses the old one."""
@@ -199,7 +201,9 @@ class Journey:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            raise JourneyError(f"{where} is damaged (not UTF-8 text); it has been left as it is") from None
+            raise JourneyError(
+                f"{where} is damaged (not UTF-8 text); it has been left as it is"
+            ) from None
         except OSError as error:
             raise JourneyError(f"cannot read {where}: {error.strerror or error}") from None
         try:

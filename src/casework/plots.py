@@ -53,15 +53,23 @@ def case_map(scenario: Scenario) -> go.Figure:
     figure = go.Figure()
     figure.add_trace(
         go.Scatter(
-            x=edge_x, y=edge_y, mode="lines", name="choice",
-            line={"color": EDGE_COLOUR, "width": 1}, hoverinfo="skip",
+            x=edge_x,
+            y=edge_y,
+            mode="lines",
+            name="choice",
+            line={"color": EDGE_COLOUR, "width": 1},
+            hoverinfo="skip",
         )
     )
     if study_x:
         figure.add_trace(
             go.Scatter(
-                x=study_x, y=study_y, mode="lines", name="path taken in the study",
-                line={"color": STUDY_COLOUR, "width": 4, "dash": "dash"}, hoverinfo="skip",
+                x=study_x,
+                y=study_y,
+                mode="lines",
+                name="path taken in the study",
+                line={"color": STUDY_COLOUR, "width": 4, "dash": "dash"},
+                hoverinfo="skip",
             )
         )
     unit = scenario.case.time_unit.value.rstrip("s")
@@ -70,7 +78,8 @@ def case_map(scenario: Scenario) -> go.Figure:
         go.Scatter(
             x=[positions[s.id][0] for s in scenes],
             y=[positions[s.id][1] for s in scenes],
-            mode="markers", name="scene",
+            mode="markers",
+            name="scene",
             marker={"symbol": "circle", "size": 12, "color": SCENE_COLOUR},
             text=[
                 f"{s.title}<br>{unit} {s.time:g} · {s.id}<br>"
@@ -85,9 +94,11 @@ def case_map(scenario: Scenario) -> go.Figure:
         go.Scatter(
             x=[positions[e.id][0] for e in endings],
             y=[positions[e.id][1] for e in endings],
-            mode="markers+text", name="ending",
+            mode="markers+text",
+            name="ending",
             marker={"symbol": "diamond", "size": 16, "color": ENDING_COLOUR},
-            text=[e.title for e in endings], textposition="middle right",
+            text=[e.title for e in endings],
+            textposition="middle right",
             hovertext=[f"Ending: {e.title} ({e.kind})" for e in endings],
             hovertemplate="%{hovertext}<extra></extra>",
         )

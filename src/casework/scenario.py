@@ -55,7 +55,7 @@ class Phase(_Frozen):
 
 class Dimension(_Frozen):
     id: Identifier
-    label: Text = Field(description="What learners see on the chart, e.g. \"Mother's trust\".")
+    label: Text = Field(description='What learners see on the chart, e.g. "Mother\'s trust".')
     meaning: Text = Field(description="One or two sentences: what a high and a low value mean.")
     kind: DimensionKind = Field(
         default=DimensionKind.relational,
@@ -136,7 +136,9 @@ class Ending(_Frozen):
         description="What sort of ending, in a few words (e.g. 'holding relationship')."
     )
     narrative: Text = Field(description="What happens at the end of this path.")
-    debrief: Text = Field(description="What the learner can take from this path, with the research.")
+    debrief: Text = Field(
+        description="What the learner can take from this path, with the research."
+    )
     reflection: Reflection | None = None
 
 

@@ -135,7 +135,9 @@ def _headroom(value: float, dimension: Dimension, weights: ModelWeights) -> floa
     return 1.0 if share_left >= limit else max(0.0, share_left / limit)
 
 
-def _drift(value: float, dimension: Dimension, elapsed_months: float, weights: ModelWeights) -> float:
+def _drift(
+    value: float, dimension: Dimension, elapsed_months: float, weights: ModelWeights
+) -> float:
     if elapsed_months <= 0 or weights.drift_months <= 0:
         return value
     keep = math.exp(-elapsed_months / weights.drift_months)

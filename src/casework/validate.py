@@ -99,7 +99,9 @@ def _schema_message(error: Any, data: Any) -> str:
     if kind == "extra_forbidden":
         allowed = _allowed_fields(loc[:-1])
         close = difflib.get_close_matches(str(field), allowed, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"the fields here are: {', '.join(allowed)}"
+        hint = (
+            f"did you mean '{close[0]}'?" if close else f"the fields here are: {', '.join(allowed)}"
+        )
         return f"{prefix}unknown field '{field}': {hint}"
     if kind == "string_pattern_mismatch":
         return (
@@ -107,15 +109,15 @@ def _schema_message(error: Any, data: Any) -> str:
             "and underscores, starting with a letter (e.g. first_visit)"
         )
     if kind in {"float_parsing", "float_type", "int_parsing", "int_type"}:
-        return f"{prefix}'{field}' must be a number, not {value!r}"
+        return f"{prefix}'{field}' must be a number, not {_plain(value)}"
     if kind in {"string_type"}:
-        return f"{prefix}'{field}' must be text, not {type(value).__name__} {value!r}"
+        return f"{prefix}'{field}' must be text, not {_kind_of(value)} {_plain(value)}"
     if kind in {"bool_type", "bool_parsing"}:
         return f"{prefix}'{field}' must be true or false, not {value!r}"
     if kind in {"list_type"}:
-        return f"{prefix}'{field}' must be a list (lines starting with '- '), not {value!r}"
+        return f"{prefix}'{field}' must be a list (lines starting with '- '), not {_plain(value)}"
     if kind in {"dict_type", "model_type", "model_attributes_type"}:
-        return f"{prefix}'{field}' must be a mapping of fields (key: value), not {value!r}"
+        return f"{prefix}'{field}' must be a mapping of fields (key: value), not {_plain(value)}"
     if kind == "enum":
         expected = error.get("ctx", {}).get("expected", "")
         return f"{prefix}'{field}' must be one of {expected}, not {value!r}"
@@ -135,10 +137,43 @@ def _schema_message(error: Any, data: Any) -> str:
     return f"{prefix}'{field}': {error['msg']}"
 
 
+def _kind_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    return "the value"
+
+
+def _plain(value: Any, limit: int = 60) -> str:
+    """A value as an author wrote it, without our line-keeping subclasses, kept short."""
+    if isinstance(value, dict):
+        value = dict(value)
+    elif isinstance(value, list):
+        value = list(value)
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
 def _schema_problems(path: str, data: Any, error: ValidationError) -> list[Problem]:
+    errors = error.errors()
+    # A misspelt field shows up twice (unknown 'nxt', missing 'next'): say it once.
+    misspelt: set[tuple[Any, ...]] = set()
+    for item in errors:
+        if item["type"] == "extra_forbidden":
+            loc = tuple(item["loc"])
+            close = difflib.get_close_matches(str(loc[-1]), _allowed_fields(loc[:-1]), n=1)
+            if close:
+                misspelt.add((*loc[:-1], close[0]))
     problems = []
-    for item in error.errors():
+    for item in errors:
         loc = tuple(item["loc"])
+        if item["type"] == "missing" and loc in misspelt:
+            continue
         problems.append(Problem(path, line_for(data, loc), _schema_message(item, data)))
     return problems
 
@@ -174,13 +209,17 @@ class _Checker:
         for loc, ident in items:
             if ident in seen:
                 first = line_for(self.data, seen[ident])
-                self.add(loc, f"{what} id '{ident}' is used twice (first on line {first}): rename one")
+                self.add(
+                    loc, f"{what} id '{ident}' is used twice (first on line {first}): rename one"
+                )
             else:
                 seen[ident] = loc
 
     def unique_ids(self) -> None:
         c = self.case
-        self._duplicates(((("sources", i, "key"), s.key) for i, s in enumerate(c.sources)), "source")
+        self._duplicates(
+            ((("sources", i, "key"), s.key) for i, s in enumerate(c.sources)), "source"
+        )
         self._duplicates(((("phases", i, "id"), p.id) for i, p in enumerate(c.phases)), "phase")
         self._duplicates(
             ((("dimensions", i, "id"), d.id) for i, d in enumerate(c.dimensions)), "dimension"
@@ -205,7 +244,9 @@ class _Checker:
         self._duplicates(reflections, "reflection")
 
     def dimensions(self) -> None:
-        capacity = [i for i, d in enumerate(self.case.dimensions) if d.kind == DimensionKind.capacity]
+        capacity = [
+            i for i, d in enumerate(self.case.dimensions) if d.kind == DimensionKind.capacity
+        ]
         for i in capacity[1:]:
             self.add(
                 ("dimensions", i, "kind"),
@@ -257,7 +298,9 @@ class _Checker:
                 name = f"choice '{choice.id}' in scene '{scene.id}'"
                 if choice.next not in node_ids:
                     close = difflib.get_close_matches(choice.next, sorted(node_ids), n=1)
-                    hint = f"did you mean '{close[0]}'?" if close else "add that scene or fix the id"
+                    hint = (
+                        f"did you mean '{close[0]}'?" if close else "add that scene or fix the id"
+                    )
                     self.add(
                         (*here, "next"),
                         f"{name} goes to '{choice.next}', which does not exist: {hint}",

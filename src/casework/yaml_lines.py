@@ -12,6 +12,7 @@ keys, nesting deeper than a limit, and aliases that expand into huge documents.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -86,10 +87,9 @@ def line_for(data: Any, loc: tuple[Any, ...]) -> int:
     line = getattr(data, "line", 1)
     node = data
     for part in loc:
-        if isinstance(node, LineDict) and part in node:
-            line = node.line_of(part)
-            node = node[part]
-        elif isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node):
+        in_mapping = isinstance(node, LineDict) and part in node
+        in_list = isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node)
+        if in_mapping or in_list:
             line = node.line_of(part)
             node = node[part]
         else:
@@ -163,6 +163,11 @@ class _Builder:
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
             raise YamlProblems([self._too_deep(node)])
+        if (
+            isinstance(node, yaml.MappingNode | yaml.SequenceNode)
+            and node.tag not in _PLAIN_COLLECTION_TAGS
+        ):
+            raise YamlProblems([self._not_plain(node)])
         if isinstance(node, yaml.MappingNode):
             mapping = LineDict()
             mapping.line = _mark_line(node.start_mark)
@@ -171,7 +176,9 @@ class _Builder:
                 key_line = _mark_line(key_node.start_mark)
                 if isinstance(key, list | dict):
                     self.problems.append(
-                        Problem(self.path, key_line, "a key must be a plain word, not a list or mapping")
+                        Problem(
+                            self.path, key_line, "a key must be a plain word, not a list or mapping"
+                        )
                     )
                     continue
                 if key in mapping:
@@ -197,17 +204,17 @@ class _Builder:
             return items
         try:
             return self.constructor.construct_object(node, deep=True)
-        except yaml.YAMLError as error:
-            raise YamlProblems(
-                [
-                    Problem(
-                        self.path,
-                        _mark_line(node.start_mark),
-                        f"the tag {node.tag} is not plain data: remove it and write the value "
-                        "as text, a number, a list or a mapping",
-                    )
-                ]
-            ) from error
+        except yaml.YAMLError:
+            raise YamlProblems([self._not_plain(node)]) from None
+
+    def _not_plain(self, node: yaml.Node) -> Problem:
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        return Problem(
+            self.path,
+            _mark_line(node.start_mark),
+            f"the tag {tag} is not plain data: remove it and write the value as text, a "
+            "number, a list or a mapping",
+        )
 
     @staticmethod
     def _merged(node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node]]:
@@ -222,6 +229,22 @@ class _Builder:
                         yield from _Builder._merged(source)
             else:
                 yield key_node, value_node
+
+
+_OPEN_QUOTE = re.compile(r"""^\s*(?:-\s+)?[\w-]+:\s*(["'])(?!.*\1\s*(?:#.*)?$)""")
+
+
+def _unclosed_quote(text: str, problem_line: int) -> int | None:
+    """The line of a ``key: "value`` whose quote never closes, before the error, if any."""
+    lines = text.splitlines()
+    for number in range(min(problem_line, len(lines)), 0, -1):
+        if _OPEN_QUOTE.match(lines[number - 1]):
+            return number
+    return None
+
+
+#: Tags that mean plain data; anything else (``!!python/...``, custom tags) is refused.
+_PLAIN_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 def read_yaml(path: str, raw: bytes) -> Any:
@@ -258,6 +281,30 @@ def read_yaml(path: str, raw: bytes) -> Any:
         mark = error.problem_mark or error.context_mark
         what = error.problem or "the YAML could not be read"
         context = f" ({error.context})" if error.context else ""
+        if error.context and "single document" in error.context:
+            raise YamlProblems(
+                [
+                    Problem(
+                        path,
+                        _mark_line(mark),
+                        "YAML syntax: a second document starts here ('---'): a case file is "
+                        "one document, so remove this '---' or move the rest to its own file",
+                    )
+                ]
+            ) from None
+        opened = _unclosed_quote(text, _mark_line(mark))
+        if opened is not None:
+            raise YamlProblems(
+                [
+                    Problem(
+                        path,
+                        opened,
+                        "YAML syntax: a quotation mark opened on this line is not closed on it "
+                        f"(the reader only noticed on line {_mark_line(mark)}): close the quote, "
+                        "or use > for text that runs over several lines",
+                    )
+                ]
+            ) from None
         raise YamlProblems(
             [
                 Problem(
