@@ -36,7 +36,8 @@ class ModelWeights:
     #: trust is built slowly, over repeated contact (ferguson: "Reliability and regular contact").
     build_rate: float = 0.6
     #: Bad-direction pushes count for more: one breach undoes several acts of care; a parent's
-    #: fear that the worker will write "something totally different" (ferguson: Clarke, month 4).
+    #: fear that the worker will write "something totally different" (ferguson: Clarke, the
+    #: parents' interview in month 8).
     loss_rate: float = 1.5
     #: Each further consecutive reliable act adds this much to the multiplier; the holding
     #: relationship is the same reliable acts repeated over time (ferguson: "holding").
