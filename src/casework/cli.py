@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     map_.add_argument("case", metavar="CASE")
     map_.add_argument("--out", required=True, metavar="FILE.html")
 
+    serve = commands.add_parser(
+        "serve", help="serve the course with Voila on 127.0.0.1 (what 'make start' runs)"
+    )
+    serve.add_argument("--port", type=int, default=8866)
+    serve.add_argument("--open", action="store_true", help="open a browser tab")
+
     listing = commands.add_parser("list", help="list the cases with their time span and size")
     listing.add_argument("--cases", metavar="FOLDER", help="another folder of cases")
     return parser
@@ -219,6 +225,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _map(args)
         if args.command == "list":
             return _list(args)
+        if args.command == "serve":
+            from casework.serve import serve
+
+            serve(port=args.port, open_browser=args.open)
     except _UsageError as error:
         parser.exit(2, f"casework {args.command}: {error}\n")
     except CaseFileError as error:

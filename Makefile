@@ -1,0 +1,44 @@
+# Holding in Mind: every target bootstraps its own environment in .venv (Python 3.11).
+#   make start   serve the course with Voila on http://127.0.0.1:8866/
+#   make test    ruff, then the whole test suite (browser tests skip without /usr/bin/chromium)
+#   make lab     JupyterLab on 127.0.0.1 for educators and authors
+#   make bench   the benchmarks (printed table + benchmarks/results/*.json)
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export JUPYTER_PLATFORM_DIRS := 1
+
+.PHONY: start test lab bench lint validate clean venv
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
+		{ echo "Holding in Mind needs Python 3.11 (found: $$($(PYTHON) --version))."; \
+		  echo "Install it, or run: make PYTHON=/path/to/python3.11 ..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+start: $(STAMP)
+	$(BIN)/casework serve
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --no-browser
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/validate_speed.py
+
+validate: $(STAMP)
+	$(BIN)/casework validate cases/
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

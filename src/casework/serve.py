@@ -1,0 +1,68 @@
+"""How the course is served with Voila: one place, used by ``make start`` and by the tests.
+
+The settings are the host's safety and speed choices, each with its reason:
+- loopback only (127.0.0.1): a laptop serving a course must not be open to the network;
+- only ``course/`` is served: never nbgrader's ``source/`` or the gradebook;
+- sources stripped and tracebacks hidden: learners see the course, not the code;
+- only the JupyterLab extensions the pages need (widgets, plotly): nbgrader's and other
+  extensions stay out of learner pages;
+- idle kernels culled: every page view starts a kernel on the host.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+DEFAULT_PORT = 8866
+LOOPBACK = "127.0.0.1"
+#: The JupyterLab extensions a learner page needs; everything else is left out.
+PAGE_EXTENSIONS = ("@jupyter-widgets/jupyterlab-manager", "jupyterlab-plotly")
+#: A kernel idle this long (seconds) is shut down; its journey is already saved.
+CULL_IDLE_SECONDS = 900
+
+
+def course_dir() -> Path:
+    here = Path.cwd() / "course"
+    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "course"
+
+
+def voila_command(
+    root: Path | None = None,
+    port: int = DEFAULT_PORT,
+    ip: str = LOOPBACK,
+    open_browser: bool = False,
+) -> list[str]:
+    """The full Voila command line for serving the course."""
+    voila = shutil.which("voila", path=str(Path(sys.executable).parent)) or "voila"
+    allowlist = "[" + ",".join(f"'{name}'" for name in PAGE_EXTENSIONS) + "]"
+    return [
+        voila,
+        str(root or course_dir()),
+        f"--Voila.ip={ip}",
+        f"--port={port}",
+        "--no-browser" if not open_browser else "--Voila.open_browser=True",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.strip_sources=True",
+        f"--VoilaConfiguration.extension_allowlist={allowlist}",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
+        "--MappingKernelManager.cull_interval=60",
+        "--Voila.log_level=WARN",
+    ]
+
+
+def voila_environment() -> dict[str, str]:
+    """The environment for the server: Jupyter's current platform paths, no migration noise."""
+    env = dict(os.environ)
+    env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    return env
+
+
+def serve(port: int = DEFAULT_PORT, open_browser: bool = False) -> None:
+    """Replace this process with the Voila server (so Ctrl+C and signals reach it directly)."""
+    command = voila_command(port=port, open_browser=open_browser)
+    print(f"Serving the course at http://{LOOPBACK}:{port}/ (Ctrl+C to stop)", flush=True)
+    os.execvpe(command[0], command, voila_environment())

@@ -1,0 +1,66 @@
+"""The repository keeps its promises: two commands, one source of dependencies, thin notebooks."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).parents[1]
+
+
+def _requirement_map(requirements: list[str]) -> dict[str, str]:
+    parsed = {}
+    for requirement in requirements:
+        match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*(.*?)\s*", requirement)
+        assert match, requirement
+        parsed[match.group(1).lower().replace("_", "-")] = match.group(2).replace(" ", "")
+    return parsed
+
+
+def test_environment_yml_agrees_with_pyproject() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = _requirement_map(project["dependencies"] + project["optional-dependencies"]["dev"])
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = [d for d in environment["dependencies"] if isinstance(d, str)]
+    pins = _requirement_map([d for d in conda if not d.startswith(("python", "pip"))])
+    assert pins == wanted
+    python = next(d for d in conda if d.startswith("python"))
+    assert python == "python=3.11" and project["requires-python"].startswith(">=3.11")
+    pip_section = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
+    assert pip_section == ["-e ."]
+
+
+def test_readme_gives_the_two_commands_and_ci_runs_the_test_one() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "make start" in readme and "make test" in readme
+    assert "http://127.0.0.1:8866/" in readme
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make test$", ci, re.MULTILINE)
+    assert "apt-get install -y -qq chromium" in ci and 'CI:-}" = "true"' in ci
+    assert "playwright install" not in ci
+
+
+def test_make_targets_bootstrap_their_own_environment() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("start", "test", "lab", "bench"):
+        assert re.search(rf"^{target}: \$\(STAMP\)$", makefile, re.MULTILINE), target
+    assert "-m venv $(VENV)" in makefile and "pip install --quiet -e '.[dev]'" in makefile
+
+
+def test_notebooks_are_committed_without_outputs_and_stay_thin() -> None:
+    notebooks = sorted(ROOT.glob("course/**/*.ipynb")) + sorted(ROOT.glob("exercises/**/*.ipynb"))
+    assert notebooks, "the course has notebooks"
+    for path in notebooks:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        for cell in notebook["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            assert cell.get("outputs", []) == [], f"{path}: outputs committed"
+            assert cell.get("execution_count") is None, f"{path}: execution count committed"
+            source = "".join(cell["source"])
+            logic = [ln for ln in source.splitlines() if ln.strip() and not ln.startswith("#")]
+            assert len(logic) <= 8, f"{path}: a cell of {len(logic)} lines belongs in casework"

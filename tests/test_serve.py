@@ -1,0 +1,57 @@
+"""The README's start command serves the course with Voila on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+
+from casework.serve import PAGE_EXTENSIONS, voila_command
+from conftest import Server, get
+
+ERROR_BANNER = "There was an error when executing cell"
+
+
+def test_the_landing_page_renders_the_case_list(course_server: Server) -> None:
+    status, html = get(course_server.url + "/voila/render/index.ipynb")
+    assert status == 200
+    assert ERROR_BANNER not in html and "Traceback" not in html
+    assert "Holding in Mind" in html
+    assert "The cases" in html and "A first month with a new family" in html
+    assert "A teaching model, not a prediction" in html
+
+
+def test_the_home_page_answers(course_server: Server) -> None:
+    status, html = get(course_server.url + "/")
+    assert status == 200 and "voila-tree-main" in html
+
+
+def test_nothing_outside_the_course_folder_is_served(course_server: Server) -> None:
+    for path in [
+        "/voila/render/..%2Fexercises%2Fnbgrader_config.py",
+        "/voila/files/..%2Fpyproject.toml",
+        "/voila/files/../pyproject.toml",
+        "/voila/render/..%2FREADME.md",
+        "/voila/files/index.ipynb",
+    ]:
+        status, _ = get(course_server.url + path)
+        assert status in {403, 404}, f"{path} answered {status}"
+
+
+def test_the_server_listens_on_loopback_only(course_server: Server) -> None:
+    port = int(course_server.url.rsplit(":", 1)[1])
+    addresses = {
+        info[4][0]
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+        if not info[4][0].startswith("127.")
+    }
+    for address in addresses:
+        with socket.socket() as probe:
+            probe.settimeout(2)
+            assert probe.connect_ex((address, port)) != 0, f"reachable on {address}"
+
+
+def test_the_command_keeps_tracebacks_sources_and_extensions_out() -> None:
+    command = " ".join(voila_command())
+    assert "--Voila.ip=127.0.0.1" in command
+    assert "show_tracebacks=False" in command and "strip_sources=True" in command
+    assert all(name in command for name in PAGE_EXTENSIONS) and "nbgrader" not in command
+    assert "cull_idle_timeout" in command
