@@ -20,7 +20,14 @@ from pydantic import ValidationError
 
 from casework.scenario import SCHEMA_VERSION, Case, Choice, DimensionKind, Scenario
 from casework.upgrade import UpgradeError, upgrade
-from casework.yaml_lines import LineDict, Problem, YamlProblems, line_for, read_yaml
+from casework.yaml_lines import (
+    LineDict,
+    Problem,
+    YamlProblems,
+    collector_paused,
+    line_for,
+    read_yaml,
+)
 
 
 class CaseFileError(ValueError):
@@ -516,6 +523,11 @@ def _cycle_in(group: list[str], edges: dict[str, list[str]]) -> list[str]:
 
 def check_bytes(path: str, raw: bytes) -> tuple[Scenario | None, list[Problem]]:
     """Validate the bytes of a case file; the scenario if it is usable, and every problem."""
+    with collector_paused():
+        return _check_bytes(path, raw)
+
+
+def _check_bytes(path: str, raw: bytes) -> tuple[Scenario | None, list[Problem]]:
     try:
         data = read_yaml(path, raw)
     except YamlProblems as error:
