@@ -63,10 +63,6 @@ EXPECTED: dict[str, list[tuple[int, str]]] = {
     ],
     "duplicate_scene_id": [
         (133, "scene or ending id 'notes' is used twice (first on line 101): rename one"),
-        (
-            212,
-            "study_path step 2 'show_her' is not a choice in scene 'notes' (its choices: keep_the_visit, postpone, send_colleague)",
-        ),
     ],
     "effect_too_large": [
         (
@@ -134,10 +130,6 @@ EXPECTED: dict[str, list[tuple[int, str]]] = {
     ],
     "start_is_ending": [
         (61, "start 'held' is not a scene: it is an ending; start at a scene"),
-        (
-            212,
-            "study_path goes on after reaching the ending 'held': remove 'explain_and_listen' and what follows",
-        ),
     ],
     "start_out_of_range": [
         (
@@ -211,6 +203,40 @@ EXPECTED: dict[str, list[tuple[int, str]]] = {
         (
             9,
             "YAML syntax: a quotation mark opened on this line is not closed on it (the reader only noticed on line 31): close the quote, or use > for text that runs over several lines",
+        ),
+    ],
+    "route_backwards_in_time": [
+        (
+            133,
+            "scenes busy_week -> notes -> busy_week form a cycle: a case moves forward in time; change a 'next', or declare 'allow_cycles: true'",
+        ),
+        (
+            156,
+            "choice 'keep_the_visit' in scene 'busy_week' (week 3) goes to 'notes' at week 1: time cannot run backwards; change one of the two times or the 'next'",
+        ),
+    ],
+    "route_out_of_range": [
+        (
+            155,
+            "choice 'keep_the_visit' in scene 'busy_week' has a route that tests 'trust' against 250, outside its range 0..100: the test would always or never hold",
+        ),
+    ],
+    "route_tests_undeclared": [
+        (
+            155,
+            "choice 'keep_the_visit' in scene 'busy_week' has a route that tests 'mood', which is not a declared dimension (declared: trust, fear, wellbeing, capacity)",
+        ),
+    ],
+    "route_to_unknown": [
+        (
+            156,
+            "choice 'keep_the_visit' in scene 'busy_week' has a route to 'guardd', which does not exist: did you mean 'guarded'?",
+        ),
+    ],
+    "route_without_bounds": [
+        (
+            155,
+            "scene 'busy_week', choice 'keep_the_visit': the condition on 'trust': give 'at_least', 'below' or both",
         ),
     ],
 }

@@ -19,7 +19,7 @@ from casework.catalog import case_files, find_case, list_cases
 from casework.journey import JourneyError
 from casework.scenario import Scenario
 from casework.schema_export import case_json_schema
-from casework.trust_model import TEACHING_MODEL_NOTE
+from casework.trust_model import TEACHING_MODEL_NOTE, Walker
 from casework.validate import CaseFileError, check_file, load_scenario
 
 
@@ -97,14 +97,14 @@ def _validate(paths: list[str]) -> int:
 
 def _random_path(scenario: Scenario, seed: int) -> list[str]:
     chooser = random.Random(seed)
-    node = scenario.case.start
+    walker = Walker(scenario)
     chosen: list[str] = []
     for _ in range(len(scenario.scenes) * 4 + 1):
-        if scenario.is_ending(node):
+        if walker.at_ending:
             break
-        choice = chooser.choice(scenario.scenes[node].choices)
+        choice = chooser.choice(scenario.scenes[walker.node].choices)
+        walker.step(choice.id)
         chosen.append(choice.id)
-        node = choice.next
     return chosen
 
 

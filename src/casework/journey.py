@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from casework.scenario import Scenario
+from casework.trust_model import trajectory
 
 #: The journey-file format written by this version.
 JOURNEY_FORMAT = 1
@@ -64,10 +65,7 @@ class Journey:
 
     def position(self, scenario: Scenario) -> str:
         """The id of the scene or ending the learner is at now."""
-        node = scenario.case.start
-        for step in self.steps:
-            node = scenario.choice(step.scene, step.choice).next
-        return node
+        return trajectory(scenario, self.path()).position
 
     def finished(self, scenario: Scenario) -> bool:
         return scenario.is_ending(self.position(scenario))
@@ -115,20 +113,12 @@ class Journey:
             raise JourneyError(
                 f"this journey is for the case '{self.case_id}', not '{scenario.id}'"
             )
-        node = scenario.case.start
-        for number, step in enumerate(self.steps, start=1):
-            if step.scene != node:
-                raise JourneyError(
-                    f"step {number} was taken in scene '{step.scene}' but the path reaches "
-                    f"'{node}' there: the case has changed since this journey was saved"
-                )
-            try:
-                node = scenario.choice(step.scene, step.choice).next
-            except KeyError:
-                raise JourneyError(
-                    f"step {number}: scene '{step.scene}' no longer has the choice "
-                    f"'{step.choice}': the case has changed since this journey was saved"
-                ) from None
+        try:
+            trajectory(scenario, self.path())
+        except KeyError as error:
+            raise JourneyError(
+                f"{error.args[0]}: the case has changed since this journey was saved"
+            ) from None
 
     # --- files --------------------------------------------------------------------------
 

@@ -9,10 +9,11 @@ authors' editors read, so they are written for authors.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 #: The case-file format this version of the engine writes and reads natively.
 #: Older files are upgraded step by step on load (see :mod:`casework.upgrade`).
@@ -81,6 +82,36 @@ class Evidence(_Frozen):
     )
 
 
+class Condition(_Frozen):
+    """A test on one dimension's value, just after the choice is made."""
+
+    at_least: float | None = Field(default=None, description="Holds when the value is >= this.")
+    below: float | None = Field(default=None, description="Holds when the value is < this.")
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Condition:
+        if self.at_least is None and self.below is None:
+            raise ValueError("give 'at_least', 'below' or both")
+        if self.at_least is not None and self.below is not None and self.at_least >= self.below:
+            raise ValueError("'at_least' must be smaller than 'below'")
+        return self
+
+    def holds(self, value: float) -> bool:
+        if self.at_least is not None and value < self.at_least:
+            return False
+        return not (self.below is not None and value >= self.below)
+
+
+class Route(_Frozen):
+    """Somewhere else to go when the relationship is in a given state after the choice."""
+
+    when: dict[Identifier, Condition] = Field(
+        min_length=1,
+        description="Every condition must hold, e.g. {trust: {below: 30}}.",
+    )
+    next: Identifier = Field(description="The scene or ending to go to when they all hold.")
+
+
 class Choice(_Frozen):
     id: Identifier
     label: Text = Field(description="The button text: what the worker does, in a few words.")
@@ -105,6 +136,24 @@ class Choice(_Frozen):
         default_factory=list, description="The research behind the effects (source + locator)."
     )
     next: Identifier = Field(description="The id of the next scene or ending.")
+    routes: list[Route] = Field(
+        default_factory=list,
+        description="Checked in order after the choice; the first whose conditions all hold "
+        "decides where the case goes instead of `next`. Lets an ending reflect the whole path.",
+    )
+
+    def destinations(self) -> list[str]:
+        """Every scene or ending this choice can lead to."""
+        return [route.next for route in self.routes] + [self.next]
+
+    def destination(self, values: Mapping[str, float]) -> str:
+        """Where the case goes, given the relationship just after the choice."""
+        for route in self.routes:
+            if all(
+                condition.holds(values[dimension]) for dimension, condition in route.when.items()
+            ):
+                return route.next
+        return self.next
 
 
 class Reflection(_Frozen):
@@ -224,10 +273,6 @@ class Scenario:
 
     def study_path_steps(self) -> list[tuple[str, str]]:
         """The study path as (scene id, choice id) pairs; assumes it was validated."""
-        steps: list[tuple[str, str]] = []
-        node = self.case.start
-        for choice_id in self.case.study_path or []:
-            choice = self.choice(node, choice_id)
-            steps.append((node, choice_id))
-            node = choice.next
-        return steps
+        from casework.trust_model import walk
+
+        return walk(self, self.case.study_path or [])

@@ -83,6 +83,8 @@ class Trajectory:
     steps: tuple[Point, ...]
     ending: str | None
     dimensions: tuple[str, ...] = field(default=())
+    #: The scene or ending the path has reached.
+    position: str = ""
 
     @property
     def points(self) -> tuple[Point, ...]:
@@ -179,6 +181,90 @@ def apply_choice(
     return updated, new_streak
 
 
+class Walker:
+    """One step at a time through a case, carrying the relationship along.
+
+    The single place where a path is followed: the trajectory, journeys, random play,
+    ghost curves and the validator's study-path check all walk with it, so a choice's
+    ``routes`` (which depend on the relationship) are followed the same way everywhere.
+    Routing always uses the model's default weights, so where a journey leads never
+    depends on the sandbox's settings; the weights given only shape the values shown.
+    """
+
+    def __init__(self, scenario: Scenario, weights: ModelWeights = DEFAULT_WEIGHTS) -> None:
+        self.scenario = scenario
+        self.weights = weights
+        self.values = {d.id: _clamp(d.start, d) for d in scenario.case.dimensions}
+        self.routing = dict(self.values)
+        self.node = scenario.case.start
+        start_scene = scenario.start
+        self.start = Point(start_scene.time, start_scene.id, None, "Start", dict(self.values))
+        self.points: list[Point] = []
+        self._streak = 0
+        self._routing_streak = 0
+        self._previous_time = start_scene.time
+        self._previous_contact = True
+        self._months_per_unit = 1.0 if scenario.case.time_unit == "months" else 1 / WEEKS_PER_MONTH
+
+    @property
+    def at_ending(self) -> bool:
+        return self.scenario.is_ending(self.node)
+
+    def step(self, choice_id: str, scene_id: str | None = None) -> Point:
+        """Take a choice in the current scene (``KeyError`` naming the valid ones if absent)."""
+        if scene_id is not None and scene_id != self.node:
+            raise KeyError(
+                f"the path reaches scene '{self.node}' but the next step is in '{scene_id}'"
+            )
+        if self.at_ending:
+            raise KeyError(f"'{self.node}' is an ending; the path cannot go on from it")
+        scene = self.scenario.scenes[self.node]
+        choice = self.scenario.choice(self.node, choice_id)
+        elapsed = (scene.time - self._previous_time) * self._months_per_unit
+        self.values, self._streak = self._advance(
+            self.values, self._streak, choice, elapsed, self.weights
+        )
+        if self.weights == DEFAULT_WEIGHTS:
+            self.routing, self._routing_streak = dict(self.values), self._streak
+        else:
+            self.routing, self._routing_streak = self._advance(
+                self.routing, self._routing_streak, choice, elapsed, DEFAULT_WEIGHTS
+            )
+        point = Point(scene.time, scene.id, choice.id, choice.label, dict(self.values))
+        self.points.append(point)
+        self._previous_time, self._previous_contact = scene.time, choice.contact
+        self.node = choice.destination(self.routing)
+        return point
+
+    def _advance(
+        self,
+        values: dict[str, float],
+        streak: int,
+        choice: Choice,
+        elapsed_months: float,
+        weights: ModelWeights,
+    ) -> tuple[dict[str, float], int]:
+        """Drift over a gap without contact, then the choice's effect."""
+        if not self._previous_contact:
+            values = dict(values)
+            for dimension in self.scenario.case.dimensions:
+                if dimension.kind == DimensionKind.relational:
+                    values[dimension.id] = _drift(
+                        values[dimension.id], dimension, elapsed_months, weights
+                    )
+        return apply_choice(self.scenario, values, choice, streak, weights)
+
+    def trajectory(self) -> Trajectory:
+        return Trajectory(
+            case_id=self.scenario.id,
+            start=self.start,
+            steps=tuple(self.points),
+            ending=self.node if self.at_ending else None,
+            dimensions=tuple(d.id for d in self.scenario.case.dimensions),
+            position=self.node,
+        )
+
+
 def trajectory(
     scenario: Scenario,
     steps: Sequence[tuple[str, str]],
@@ -189,39 +275,21 @@ def trajectory(
     The path must be walkable from the case's start (``KeyError`` otherwise, naming the
     valid choices). The same path always gives the same trajectory.
     """
-    values = {d.id: _clamp(d.start, d) for d in scenario.case.dimensions}
-    start_scene = scenario.start
-    start = Point(start_scene.time, start_scene.id, None, "Start", dict(values))
-    points: list[Point] = []
-    node = scenario.case.start
-    streak = 0
-    previous_time = start_scene.time
-    previous_contact = True
-    months_per_unit = 1.0 if scenario.case.time_unit == "months" else 1 / WEEKS_PER_MONTH
+    walker = Walker(scenario, weights)
     for scene_id, choice_id in steps:
-        if scene_id != node:
-            raise KeyError(f"the path reaches scene '{node}' but the next step is in '{scene_id}'")
-        if scenario.is_ending(node):
-            raise KeyError(f"'{node}' is an ending; the path cannot go on from it")
-        scene = scenario.scenes[node]
-        if not previous_contact:
-            elapsed = (scene.time - previous_time) * months_per_unit
-            for dimension in scenario.case.dimensions:
-                if dimension.kind == DimensionKind.relational:
-                    values[dimension.id] = _drift(values[dimension.id], dimension, elapsed, weights)
-        choice = scenario.choice(node, choice_id)
-        values, streak = apply_choice(scenario, values, choice, streak, weights)
-        points.append(Point(scene.time, scene.id, choice.id, choice.label, dict(values)))
-        previous_time, previous_contact = scene.time, choice.contact
-        node = choice.next
-    ending = node if scenario.is_ending(node) else None
-    return Trajectory(
-        case_id=scenario.id,
-        start=start,
-        steps=tuple(points),
-        ending=ending,
-        dimensions=tuple(d.id for d in scenario.case.dimensions),
-    )
+        walker.step(choice_id, scene_id)
+    return walker.trajectory()
+
+
+def walk(scenario: Scenario, choice_ids: Iterable[str]) -> list[tuple[str, str]]:
+    """Choice ids followed from the start, as (scene id, choice id) pairs."""
+    walker = Walker(scenario)
+    steps = []
+    for choice_id in choice_ids:
+        scene = walker.node
+        walker.step(choice_id)
+        steps.append((scene, choice_id))
+    return steps
 
 
 def alternatives(
@@ -238,29 +306,22 @@ def alternatives(
     stand-in for "carried on as before"). Keyed by the alternative choice id.
     """
     scene_id, taken = steps[at]
-    prefix = list(steps[:at])
     own = dict(steps)
     result: dict[str, Trajectory] = {}
     for choice in scenario.scenes[scene_id].choices:
         if choice.id == taken:
             continue
-        path = [*prefix, (scene_id, choice.id)]
-        path.extend(_continue(scenario, choice.next, {s for s, _ in path}, own))
-        result[choice.id] = trajectory(scenario, path, weights)
+        walker = Walker(scenario, weights)
+        for earlier_scene, earlier_choice in steps[:at]:
+            walker.step(earlier_choice, earlier_scene)
+        walker.step(choice.id, scene_id)
+        seen = {s for s, _ in steps[: at + 1]}
+        while not walker.at_ending and walker.node not in seen:
+            seen.add(walker.node)
+            scene = scenario.scenes[walker.node]
+            walker.step(own.get(walker.node, scene.choices[0].id))
+        result[choice.id] = walker.trajectory()
     return result
-
-
-def _continue(
-    scenario: Scenario, node: str, seen: set[str], own: dict[str, str]
-) -> Iterable[tuple[str, str]]:
-    while not scenario.is_ending(node) and node not in seen:
-        seen.add(node)
-        scene = scenario.scenes[node]
-        if not scene.choices:
-            return
-        choice_id = own.get(node, scene.choices[0].id)
-        yield node, choice_id
-        node = scenario.choice(node, choice_id).next
 
 
 def with_weights(**changes: float) -> ModelWeights:

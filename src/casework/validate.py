@@ -18,7 +18,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from casework.scenario import SCHEMA_VERSION, Case, Choice, DimensionKind, Scenario
+from casework.scenario import (
+    SCHEMA_VERSION,
+    Case,
+    Dimension,
+    DimensionKind,
+    Route,
+    Scenario,
+)
+from casework.trust_model import Walker
 from casework.upgrade import UpgradeError, upgrade
 from casework.yaml_lines import (
     LineDict,
@@ -139,6 +147,9 @@ def _schema_message(error: Any, data: Any) -> str:
         return f"{prefix}'{field}' is empty: write something there"
     if kind == "string_too_long":
         return f"{prefix}'{field}' is too long: keep ids under 64 characters"
+    if kind == "value_error":
+        reason = str(error.get("ctx", {}).get("error", error["msg"]))
+        return f"{prefix}the condition on '{field}': {reason}"
     if kind == "greater_than_equal":
         return f"{prefix}'{field}' must be 0 or more, not {value!r}"
     return f"{prefix}'{field}': {error['msg']}"
@@ -208,7 +219,7 @@ class _Checker:
         node_ids = self.nodes()
         self.choices(node_ids)
         self.graph(node_ids)
-        self.study_path(node_ids)
+        self.study_path()
         return self.problems
 
     def _duplicates(self, items: Iterable[tuple[tuple[Any, ...], str]], what: str) -> None:
@@ -312,6 +323,8 @@ class _Checker:
                         (*here, "next"),
                         f"{name} goes to '{choice.next}', which does not exist: {hint}",
                     )
+                for r, route in enumerate(choice.routes):
+                    self._route((*here, "routes", r), name, route, node_ids, dimension_ids)
                 for dimension_id, push in choice.effects.items():
                     if dimension_id not in dimension_ids:
                         self.add(
@@ -342,13 +355,47 @@ class _Checker:
                             f"(keys: {', '.join(sorted(sources))})",
                         )
 
+    def _route(
+        self,
+        loc: tuple[Any, ...],
+        name: str,
+        route: Route,
+        node_ids: set[str],
+        dimensions: dict[str, Dimension],
+    ) -> None:
+        if route.next not in node_ids:
+            close = difflib.get_close_matches(route.next, sorted(node_ids), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "add that scene or fix the id"
+            self.add(
+                (*loc, "next"),
+                f"{name} has a route to '{route.next}', which does not exist: {hint}",
+            )
+        for dimension_id, condition in route.when.items():
+            d = dimensions.get(dimension_id)
+            if d is None:
+                self.add(
+                    (*loc, "when", dimension_id),
+                    f"{name} has a route that tests '{dimension_id}', which is not a declared "
+                    f"dimension (declared: {', '.join(dimensions)})",
+                )
+                continue
+            for bound in (condition.at_least, condition.below):
+                if bound is not None and not d.min < bound <= d.max:
+                    self.add(
+                        (*loc, "when", dimension_id),
+                        f"{name} has a route that tests '{dimension_id}' against {bound:g}, "
+                        f"outside its range {d.min:g}..{d.max:g}: the test would always or "
+                        "never hold",
+                    )
+
     def graph(self, node_ids: set[str]) -> None:
         c = self.case
         index = {s.id: i for i, s in enumerate(c.scenes)}
         ending_index = {e.id: i for i, e in enumerate(c.endings)}
         times = {s.id: s.time for s in c.scenes} | {e.id: e.time for e in c.endings}
         edges: dict[str, list[str]] = {
-            s.id: [ch.next for ch in s.choices if ch.next in node_ids] for s in c.scenes
+            s.id: [n for ch in s.choices for n in ch.destinations() if n in node_ids]
+            for s in c.scenes
         }
         # Dead ends and time running backwards: one look at each scene and choice.
         for i, scene in enumerate(c.scenes):
@@ -359,13 +406,18 @@ class _Checker:
                     "move it under 'endings' with a debrief",
                 )
             for j, choice in enumerate(scene.choices):
-                if choice.next in times and times[choice.next] < scene.time:
-                    self.add(
-                        ("scenes", i, "choices", j, "next"),
-                        f"choice '{choice.id}' in scene '{scene.id}' ({self.when(scene.time)}) "
-                        f"goes to '{choice.next}' at {self.when(times[choice.next])}: time "
-                        "cannot run backwards; change one of the two times or the 'next'",
-                    )
+                targets = [(("next",), choice.next)] + [
+                    (("routes", r, "next"), route.next) for r, route in enumerate(choice.routes)
+                ]
+                for where, target in targets:
+                    if target in times and times[target] < scene.time:
+                        self.add(
+                            ("scenes", i, "choices", j, *where),
+                            f"choice '{choice.id}' in scene '{scene.id}' "
+                            f"({self.when(scene.time)}) goes to '{target}' at "
+                            f"{self.when(times[target])}: time cannot run backwards; change "
+                            "one of the two times or the 'next'",
+                        )
         # Reachability from the start: breadth-first, each scene once.
         reached: set[str] = set()
         if c.start in index:
@@ -418,40 +470,36 @@ class _Checker:
                     "in time; change a 'next', or declare 'allow_cycles: true'",
                 )
 
-    def study_path(self, node_ids: set[str]) -> None:
+    def study_path(self) -> None:
+        """Walk the study path with the model (routes depend on it), once all else is sound."""
         c = self.case
-        if c.study_path is None:
+        if c.study_path is None or self.problems:
             return
-        scenes = {s.id: s for s in c.scenes}
-        endings = {e.id for e in c.endings}
-        node = c.start
+        walker = Walker(Scenario(c))
         for k, choice_id in enumerate(c.study_path):
             loc = ("study_path", k)
-            if node in endings:
+            if walker.at_ending:
                 self.add(
                     loc,
-                    f"study_path goes on after reaching the ending '{node}': remove "
+                    f"study_path goes on after reaching the ending '{walker.node}': remove "
                     f"'{choice_id}' and what follows",
                 )
                 return
-            scene = scenes.get(node)
-            if scene is None:
-                return  # an unknown start or next is reported elsewhere
-            choice: Choice | None = next((ch for ch in scene.choices if ch.id == choice_id), None)
-            if choice is None:
-                valid = ", ".join(ch.id for ch in scene.choices) or "none"
+            scene = walker.scenario.scenes[walker.node]
+            if choice_id not in {ch.id for ch in scene.choices}:
+                valid = ", ".join(ch.id for ch in scene.choices)
                 self.add(
                     loc,
                     f"study_path step {k + 1} '{choice_id}' is not a choice in scene "
-                    f"'{node}' (its choices: {valid})",
+                    f"'{scene.id}' (its choices: {valid})",
                 )
                 return
-            node = choice.next
-        if node not in endings and node in node_ids:
+            walker.step(choice_id)
+        if not walker.at_ending:
             self.add(
                 ("study_path",),
-                f"study_path stops at scene '{node}', which is not an ending: add the choices "
-                "the worker made from there on",
+                f"study_path stops at scene '{walker.node}', which is not an ending: add the "
+                "choices the worker made from there on",
             )
 
 
