@@ -143,6 +143,12 @@ def _play(args: argparse.Namespace) -> int:
                     "ending": played.ending,
                     "start": {k: round(v, 3) for k, v in played.trajectory.start.values.items()},
                     "steps": steps,
+                    "end": None
+                    if played.trajectory.end is None
+                    else {
+                        "time": played.trajectory.end.time,
+                        "values": {k: round(v, 3) for k, v in played.trajectory.end.values.items()},
+                    },
                 }
             )
         )

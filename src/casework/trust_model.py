@@ -85,10 +85,14 @@ class Trajectory:
     dimensions: tuple[str, ...] = field(default=())
     #: The scene or ending the path has reached.
     position: str = ""
+    #: The relationship at the ending's time, once an ending is reached (after any drift
+    #: since the last choice, if that choice left the family without contact).
+    end: Point | None = None
 
     @property
     def points(self) -> tuple[Point, ...]:
-        return (self.start, *self.steps)
+        """Start, each choice, and the ending when reached: what a chart draws."""
+        return (self.start, *self.steps, *((self.end,) if self.end else ()))
 
     def series(self, dimension: str) -> list[tuple[float, float]]:
         """(time, value) pairs for one dimension, start included."""
@@ -254,6 +258,20 @@ class Walker:
                     )
         return apply_choice(self.scenario, values, choice, streak, weights)
 
+    def _end_point(self) -> Point | None:
+        if not self.at_ending:
+            return None
+        ending = self.scenario.endings[self.node]
+        values = dict(self.values)
+        if not self._previous_contact:
+            elapsed = (ending.time - self._previous_time) * self._months_per_unit
+            for dimension in self.scenario.case.dimensions:
+                if dimension.kind == DimensionKind.relational:
+                    values[dimension.id] = _drift(
+                        values[dimension.id], dimension, elapsed, self.weights
+                    )
+        return Point(ending.time, ending.id, None, f"Ending: {ending.title}", values)
+
     def trajectory(self) -> Trajectory:
         return Trajectory(
             case_id=self.scenario.id,
@@ -262,6 +280,7 @@ class Walker:
             ending=self.node if self.at_ending else None,
             dimensions=tuple(d.id for d in self.scenario.case.dimensions),
             position=self.node,
+            end=self._end_point(),
         )
 
 
