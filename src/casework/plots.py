@@ -11,6 +11,7 @@ from collections import defaultdict
 import plotly.graph_objects as go
 
 from casework.scenario import Scenario
+from casework.trust_model import Point, Trajectory
 
 #: Colours with at least 4.5:1 contrast on white (Okabe-Ito, darkened where needed).
 INK = "#1f2933"
@@ -111,5 +112,172 @@ def case_map(scenario: Scenario) -> go.Figure:
         plot_bgcolor="white",
         legend={"orientation": "h", "y": -0.2},
         margin={"l": 20, "r": 160, "t": 60, "b": 80},
+    )
+    return figure
+
+
+# --- the relationship chart -------------------------------------------------------------
+
+#: One style per dimension: colour, dash and marker differ, so no meaning rests on colour.
+#: Colours keep at least 4.5:1 contrast on white.
+DIMENSION_STYLES: tuple[tuple[str, str, str], ...] = (
+    ("#0b5394", "solid", "circle"),
+    ("#8a3b00", "dash", "square"),
+    ("#006d4e", "dot", "diamond"),
+    ("#6a1b9a", "dashdot", "triangle-up"),
+    ("#7a4f01", "longdash", "x"),
+    ("#1f2933", "longdashdot", "star"),
+)
+
+
+#: Kept short so it fits a phone-width chart; the full note is shown as text beside it.
+SHORT_MODEL_NOTE = "A teaching model, not a prediction"
+
+
+def _unit_word(scenario: Scenario) -> str:
+    return "Month" if scenario.case.time_unit.value == "months" else "Week"
+
+
+def _hover(scenario: Scenario, point: Point, dimension: str) -> str:
+    when = f"{_unit_word(scenario)} {point.time:g}"
+    what = "Start" if point.choice is None and point.label == "Start" else point.label
+    label = scenario.dimensions[dimension].label
+    return f"{when}: {what}<br>{label}: {point.values[dimension]:.0f}"
+
+
+def _y_range(scenario: Scenario) -> list[float]:
+    low = min(d.min for d in scenario.case.dimensions)
+    high = max(d.max for d in scenario.case.dimensions)
+    return [low - (high - low) * 0.03, high + (high - low) * 0.03]
+
+
+def _x_range(scenario: Scenario) -> list[float]:
+    first, last = scenario.time_span()
+    pad = max(0.3, (last - first) * 0.03)
+    return [first - pad, last + pad]
+
+
+def _layout(figure: go.Figure, scenario: Scenario, title: str) -> None:
+    figure.update_layout(
+        title={
+            "text": title,
+            "x": 0,
+            "font": {"size": 16},
+            "subtitle": {"text": SHORT_MODEL_NOTE, "font": {"size": 12, "color": INK}},
+        },
+        font={"color": INK, "size": 13},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        hovermode="closest",
+        legend={"orientation": "h", "y": -0.22, "x": 0},
+        margin={"l": 48, "r": 16, "t": 70, "b": 90},
+        autosize=True,
+        height=440,
+    )
+    figure.update_xaxes(
+        title_text=scenario.case.time_unit.value,
+        range=_x_range(scenario),
+        gridcolor="#d9dde3",
+        zeroline=False,
+    )
+    figure.update_yaxes(range=_y_range(scenario), gridcolor="#d9dde3", zeroline=False)
+
+
+def relationship_figure(scenario: Scenario, trajectory: Trajectory) -> go.Figure:
+    """The live chart: one line per dimension over the case's time, hover naming each choice."""
+    figure = go.Figure()
+    for index, dimension in enumerate(scenario.case.dimensions):
+        colour, dash, symbol = DIMENSION_STYLES[index % len(DIMENSION_STYLES)]
+        points = trajectory.points
+        figure.add_trace(
+            go.Scatter(
+                x=[p.time for p in points],
+                y=[p.values[dimension.id] for p in points],
+                mode="lines+markers",
+                name=dimension.label,
+                line={"color": colour, "dash": dash, "width": 2.5},
+                marker={"symbol": symbol, "size": 9, "color": colour},
+                hovertext=[_hover(scenario, p, dimension.id) for p in points],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )
+    _layout(figure, scenario, "How the relationship has moved so far")
+    return figure
+
+
+def debrief_figure(
+    scenario: Scenario,
+    learner: Trajectory,
+    study: Trajectory | None = None,
+    ghosts: dict[str, Trajectory] | None = None,
+    ghost_labels: dict[str, str] | None = None,
+) -> go.Figure:
+    """Small multiples, one panel per dimension: your path, the study's, and paths not taken."""
+    from plotly.subplots import make_subplots
+
+    dims = scenario.case.dimensions
+    columns = 2 if len(dims) > 1 else 1
+    rows = (len(dims) + columns - 1) // columns
+    figure = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=[d.label for d in dims],
+        vertical_spacing=0.16,
+        horizontal_spacing=0.08,
+    )
+    series: list[tuple[str, Trajectory, dict[str, object], dict[str, object]]] = [
+        (
+            "Your path",
+            learner,
+            {"color": SCENE_COLOUR, "width": 3, "dash": "solid"},
+            {"symbol": "circle", "size": 8},
+        )
+    ]
+    if study is not None:
+        series.append(
+            (
+                "The path in the study",
+                study,
+                {"color": STUDY_COLOUR, "width": 2.5, "dash": "dash"},
+                {"symbol": "diamond", "size": 8},
+            )
+        )
+    ghost_styles = (("dot", "x"), ("dashdot", "triangle-down"), ("longdash", "cross"))
+    for number, (choice_id, ghost) in enumerate((ghosts or {}).items()):
+        name = (ghost_labels or {}).get(choice_id, choice_id)
+        dash, symbol = ghost_styles[number % len(ghost_styles)]
+        series.append(
+            (
+                f"Had you chosen: {name}",
+                ghost,
+                {"color": "#595959", "width": 1.8, "dash": dash},
+                {"symbol": symbol, "size": 7},
+            )
+        )
+    for index, dimension in enumerate(dims):
+        row, col = index // columns + 1, index % columns + 1
+        for number, (name, path, line, marker) in enumerate(series):
+            points = path.points
+            figure.add_trace(
+                go.Scatter(
+                    x=[p.time for p in points],
+                    y=[p.values[dimension.id] for p in points],
+                    mode="lines+markers",
+                    name=name,
+                    legendgroup=f"series{number}",
+                    showlegend=index == 0,
+                    line=line,
+                    marker={**marker, "color": line["color"]},
+                    hovertext=[f"{name}<br>{_hover(scenario, p, dimension.id)}" for p in points],
+                    hovertemplate="%{hovertext}<extra></extra>",
+                ),
+                row=row,
+                col=col,
+            )
+    _layout(figure, scenario, "Your path beside the path in the study")
+    figure.update_layout(
+        height=300 * rows + 160,
+        margin={"t": 100},
+        legend={"y": -0.06 - 0.04 / rows},
     )
     return figure
