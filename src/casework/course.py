@@ -51,3 +51,26 @@ def show_cases(folder: Path | None = None) -> None:
     from IPython.display import HTML, display
 
     display(HTML(case_list_html(folder)))
+
+
+def play_case(
+    case: str,
+    journey_file: str | Path | None = None,
+    *,
+    write_reflections: bool = True,
+) -> None:
+    """Play a case here: the one call a course notebook or an assignment makes.
+
+    ``journey_file`` is where the learner's path is kept (default: ``<case>.journey.json``
+    beside the notebook; in hosted Voila pages, kept with the page). In an nbgrader
+    assignment pass ``write_reflections=False``: prompts then point to the graded cells.
+    """
+    from IPython.display import display
+
+    from casework.catalog import load_case
+    from casework.player import FileKeeper, Player, default_keeper
+
+    scenario = load_case(case)
+    keeper = FileKeeper(journey_file) if journey_file else default_keeper(scenario.id)
+    player = Player(scenario, keeper, write_reflections=write_reflections)
+    display(player.widget)

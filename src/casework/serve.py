@@ -18,8 +18,15 @@ from pathlib import Path
 
 DEFAULT_PORT = 8866
 LOOPBACK = "127.0.0.1"
-#: The JupyterLab extensions a learner page needs; everything else is left out.
-PAGE_EXTENSIONS = ("@jupyter-widgets/jupyterlab-manager", "jupyterlab-plotly")
+#: The JupyterLab extensions a learner page needs; everything else is left out. Voila 0.5
+#: draws widgets with its own manager (widgets-manager8), which needs the controls that
+#: jupyterlab-manager registers; jupyterlab-plotly renders the charts. Leaving out the rest
+#: (nbgrader, the notebook and preview extensions) removes their errors and downloads.
+PAGE_EXTENSIONS = (
+    "@voila-dashboards/widgets-manager8",
+    "@jupyter-widgets/jupyterlab-manager",
+    "jupyterlab-plotly",
+)
 #: A kernel idle this long (seconds) is shut down; its journey is already saved.
 CULL_IDLE_SECONDS = 900
 
@@ -37,7 +44,6 @@ def voila_command(
 ) -> list[str]:
     """The full Voila command line for serving the course."""
     voila = shutil.which("voila", path=str(Path(sys.executable).parent)) or "voila"
-    allowlist = "[" + ",".join(f"'{name}'" for name in PAGE_EXTENSIONS) + "]"
     return [
         voila,
         str(root or course_dir()),
@@ -46,7 +52,7 @@ def voila_command(
         "--no-browser" if not open_browser else "--Voila.open_browser=True",
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.strip_sources=True",
-        f"--VoilaConfiguration.extension_allowlist={allowlist}",
+        *(f"--VoilaConfiguration.extension_allowlist={name}" for name in PAGE_EXTENSIONS),
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         "--MappingKernelManager.cull_interval=60",
         "--Voila.log_level=WARN",
