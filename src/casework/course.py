@@ -74,3 +74,171 @@ def play_case(
     keeper = FileKeeper(journey_file) if journey_file else default_keeper(scenario.id)
     player = Player(scenario, keeper, write_reflections=write_reflections)
     display(player.widget)
+
+
+# --- short interactive checks (no code for the learner) -----------------------------------
+
+
+def _checks_file() -> Path:
+    from casework.serve import course_dir
+
+    return course_dir() / "concept_checks.yaml"
+
+
+def load_checks(path: Path | None = None) -> dict[str, dict[str, object]]:
+    """The course's concept checks, by id, from ``course/concept_checks.yaml``."""
+    import yaml
+
+    data = yaml.safe_load((path or _checks_file()).read_text(encoding="utf-8"))
+    checks = {}
+    for check in data["checks"]:
+        options = check["options"]
+        if sum(1 for o in options if o.get("correct")) != 1:
+            raise ValueError(f"concept check '{check['id']}' must have exactly one correct option")
+        checks[check["id"]] = check
+    return checks
+
+
+def concept_check(check_id: str, path: Path | None = None) -> None:
+    """A question with choices and feedback on every option: learning, not a test."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    check = load_checks(path)[check_id]
+    options = check["options"]
+    assert isinstance(options, list)
+    question = widgets.HTML(
+        f'<div class="hm-check"><h4>Check your understanding</h4>'
+        f"<p>{escape(str(check['question']))}</p></div>"
+    )
+    choices = widgets.RadioButtons(
+        options=[(str(o["text"]), i) for i, o in enumerate(options)],
+        value=None,
+        description="Your answer",
+        layout=widgets.Layout(width="100%"),
+        style={"description_width": "initial"},
+    )
+    feedback = widgets.HTML()
+    button = widgets.Button(description="Check my answer", layout=widgets.Layout(width="auto"))
+
+    def answer(_button: widgets.Button) -> None:
+        if choices.value is None:
+            feedback.value = '<p role="status">Choose one of the answers first.</p>'
+            return
+        chosen = options[choices.value]
+        verdict = "Yes." if chosen.get("correct") else "Not quite."
+        source = f" <em>({escape(str(check['source']))})</em>" if check.get("source") else ""
+        feedback.value = (
+            f'<div role="status"><p><strong>{verdict}</strong> '
+            f"{escape(str(chosen.get('feedback', '')))}</p>"
+            f"<p>{escape(str(check.get('explanation', '')))}{source}</p></div>"
+        )
+
+    button.on_click(answer)
+    display(widgets.VBox([question, choices, button, feedback]))
+
+
+# --- the model sandbox ----------------------------------------------------------------------
+
+#: Weights a learner may change, with plain names and ranges.
+SANDBOX_WEIGHTS = {
+    "build_rate": ("How much an act of care builds trust", 0.1, 1.5, 0.05),
+    "loss_rate": ("How much a breach costs", 0.5, 3.0, 0.1),
+    "reliability_step": ("Extra gain from each reliable act in a row", 0.0, 0.6, 0.05),
+    "drift_months": ("Months for trust to fade without contact", 0.5, 12.0, 0.5),
+    "capacity_floor": ("What a worker with no thinking space still achieves", 0.0, 1.0, 0.05),
+}
+
+
+def model_sandbox(case: str = "clarke", other_path: list[str] | None = None) -> None:
+    """Change the model's weights and watch two paths through a case change: is it fair?"""
+    import ipywidgets as widgets
+    import plotly.graph_objects as go
+    from IPython.display import display
+
+    from casework.catalog import load_case
+    from casework.plots import DIMENSION_STYLES, style_chart
+    from casework.testing import play
+    from casework.trust_model import DEFAULT_WEIGHTS, with_weights
+
+    scenario = load_case(case)
+    study = list(scenario.case.study_path or [])
+    other = other_path or _contrasting_path(scenario)
+    dimension = next(d for d in scenario.case.dimensions if d.kind.value == "relational")
+    sliders = {
+        name: widgets.FloatSlider(
+            value=getattr(DEFAULT_WEIGHTS, name),
+            min=low,
+            max=high,
+            step=step,
+            description=label,
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="100%"),
+            continuous_update=False,
+        )
+        for name, (label, low, high, step) in SANDBOX_WEIGHTS.items()
+    }
+    out = widgets.Output()
+    reset = widgets.Button(description="Put the weights back", layout=widgets.Layout(width="auto"))
+
+    def draw(*_args: object) -> None:
+        weights = with_weights(**{n: s.value for n, s in sliders.items()})
+        figure = go.Figure()
+        for (name, path), (colour, dash, symbol) in zip(
+            [("The path in the study", study), ("A contrasting path", other)],
+            DIMENSION_STYLES,
+            strict=False,
+        ):
+            for label, w, line_dash in (
+                ("your weights", weights, dash),
+                ("the course's weights", DEFAULT_WEIGHTS, "dot"),
+            ):
+                points = play(scenario, path, w).trajectory.points
+                figure.add_trace(
+                    go.Scatter(
+                        x=[p.time for p in points],
+                        y=[p.values[dimension.id] for p in points],
+                        mode="lines+markers",
+                        name=f"{name}, {label}",
+                        line={"color": colour, "dash": line_dash, "width": 2.5},
+                        marker={"symbol": symbol, "size": 7, "color": colour},
+                    )
+                )
+        style_chart(figure, scenario, f"{dimension.label}: two paths under your weights")
+        with out:
+            out.clear_output(wait=True)
+            display(figure)
+
+    def put_back(_button: widgets.Button) -> None:
+        for name, slider in sliders.items():
+            slider.value = getattr(DEFAULT_WEIGHTS, name)
+
+    for slider in sliders.values():
+        slider.observe(draw, names="value")
+    reset.on_click(put_back)
+    draw()
+    display(widgets.VBox([*sliders.values(), reset, out]))
+
+
+def _contrasting_path(scenario: object) -> list[str]:
+    """A path that differs from the study's wherever it can: the last choice in each scene."""
+    from casework.scenario import Scenario
+    from casework.trust_model import Walker
+
+    assert isinstance(scenario, Scenario)
+    walker = Walker(scenario)
+    chosen: list[str] = []
+    while not walker.at_ending and len(chosen) <= len(scenario.scenes):
+        choice = scenario.scenes[walker.node].choices[-1]
+        walker.step(choice.id)
+        chosen.append(choice.id)
+    return chosen
+
+
+def show_references() -> None:
+    """The course's reference list."""
+    from IPython.display import Markdown, display
+
+    from casework.references import references_markdown
+
+    display(Markdown(references_markdown()))

@@ -157,7 +157,8 @@ def _x_range(scenario: Scenario) -> list[float]:
     return [first - pad, last + pad]
 
 
-def _layout(figure: go.Figure, scenario: Scenario, title: str) -> None:
+def style_chart(figure: go.Figure, scenario: Scenario, title: str) -> None:
+    """The course's chart style: readable, accessible, and labelled as a teaching model."""
     figure.update_layout(
         # No default template: it would add about 8 KB to every chart update sent to a page.
         template="none",
@@ -203,7 +204,7 @@ def relationship_figure(scenario: Scenario, trajectory: Trajectory) -> go.Figure
                 hovertemplate="%{hovertext}<extra></extra>",
             )
         )
-    _layout(figure, scenario, "How the relationship has moved so far")
+    style_chart(figure, scenario, "How the relationship has moved so far")
     return figure
 
 
@@ -276,7 +277,7 @@ def debrief_figure(
                 row=row,
                 col=col,
             )
-    _layout(figure, scenario, "Your path beside the path in the study")
+    style_chart(figure, scenario, "Your path beside the path in the study")
     figure.update_layout(
         height=300 * rows + 160,
         margin={"t": 100},
