@@ -1,0 +1,248 @@
+"""The player, driven as a learner drives it: real widgets, real clicks, a real journey file."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import ipywidgets as widgets
+import pytest
+
+from casework.catalog import load_case
+from casework.journey import MAX_REFLECTION_CHARS, Journey
+from casework.player import PLAIN_ERROR, FileKeeper, MemoryKeeper, Player, default_keeper
+
+
+def _all(widget: widgets.Widget, kind: type) -> list:
+    found = [widget] if isinstance(widget, kind) else []
+    for child in getattr(widget, "children", ()):
+        found += _all(child, kind)
+    return found
+
+
+class Learner:
+    """Presses buttons and types, as a learner does, with the player's page output silenced."""
+
+    def __init__(self, player: Player) -> None:
+        self.player = player
+
+    def buttons(self) -> list[str]:
+        return [b.description for b in _all(self.player.story, widgets.Button)]
+
+    def press(self, text: str) -> None:
+        matches = [b for b in _all(self.player.widget, widgets.Button) if text in b.description]
+        assert matches, f"no button with {text!r}; there are {self.buttons()}"
+        with contextlib.redirect_stdout(io.StringIO()):
+            matches[0].click()
+
+    def type(self, text: str) -> None:
+        (box,) = _all(self.player.story, widgets.Textarea)
+        box.value = text
+
+    def story(self) -> str:
+        return " ".join(h.value for h in _all(self.player.story, widgets.HTML))
+
+
+@pytest.fixture
+def demo():
+    return load_case("demo")
+
+
+@pytest.fixture
+def journey_file(tmp_path: Path) -> Path:
+    return tmp_path / "demo.journey.json"
+
+
+@pytest.fixture
+def learner(demo, journey_file: Path) -> Iterator[Learner]:
+    with contextlib.redirect_stdout(io.StringIO()):
+        player = Player(demo, FileKeeper(journey_file))
+    yield Learner(player)
+
+
+def test_a_case_opens_with_its_content_note_and_a_begin_button(learner: Learner) -> None:
+    assert learner.player.stage == "intro"
+    assert "Content note" in learner.story() and learner.buttons() == ["Begin the case"]
+    learner.press("Begin the case")
+    assert learner.player.stage == "scene"
+    assert "The first knock on the door" in learner.story()
+    assert learner.buttons() == [
+        "Explain why you are here, then listen to her story of the last worker",
+        "Work through the assessment form so nothing is missed",
+    ]
+
+
+def test_a_choice_is_saved_before_its_consequence_is_shown(
+    learner: Learner, journey_file: Path
+) -> None:
+    learner.press("Begin")
+    learner.press("Explain why you are here")
+    saved = json.loads(journey_file.read_text())
+    assert [s["choice"] for s in saved["steps"]] == ["explain_and_listen"]
+    story = learner.story()
+    assert "You chose: Explain why you are here" in story
+    assert "Practice idea:" in story and "respectful communication" in story
+    assert "Mason (2012): Findings: respectful communication" in story
+    assert "Parent&#x27;s trust in you rose by 4" in story
+    assert learner.buttons()[-1] == "Continue to week 1: What did you write about me?"
+
+
+def test_the_chart_gains_a_point_per_choice_and_says_it_is_a_model(learner: Learner) -> None:
+    def points() -> int:
+        data = learner.player.chart.current["application/vnd.plotly.v1+json"]["data"]
+        return len(data[0]["x"])
+
+    learner.press("Begin")
+    assert points() == 1
+    learner.press("Explain why")
+    assert points() == 2
+    learner.press("Continue")
+    learner.press("Offer to go through")
+    assert points() == 3
+    chart = learner.player.chart.current
+    layout = chart["application/vnd.plotly.v1+json"]["layout"]
+    assert layout["title"]["subtitle"]["text"] == "A teaching model, not a prediction"
+    assert chart["text/plain"].startswith("Relationship chart (a teaching model, not a prediction)")
+    hover = chart["application/vnd.plotly.v1+json"]["data"][0]["hovertext"]
+    assert hover[-1].startswith("Week 1: Offer to go through your record")
+    assert "A teaching model, not a prediction" in learner.player.caption.value
+
+
+def test_reflections_are_saved_as_typed_and_kept_as_text(
+    learner: Learner, journey_file: Path
+) -> None:
+    learner.press("Begin")
+    learner.press("Explain why")
+    text = 'I felt <script>alert("x")</script> **nervous** & unsure'
+    learner.type(text)  # no event loop here, so the save is immediate
+    assert json.loads(journey_file.read_text())["reflections"] == {"first_feelings": text}
+    assert "Saved at" in learner.player.status.value
+
+
+def test_an_over_long_reflection_is_refused_and_the_saved_one_kept(
+    learner: Learner, journey_file: Path
+) -> None:
+    learner.press("Begin")
+    learner.press("Explain why")
+    learner.type("kept")
+    learner.type("x" * (MAX_REFLECTION_CHARS + 1))
+    assert "shorten it" in learner.player.status.value
+    assert json.loads(journey_file.read_text())["reflections"] == {"first_feelings": "kept"}
+
+
+def _play_to_the_end(learner: Learner) -> None:
+    learner.press("Begin")
+    for choice in ["Explain why", "Offer to go through", "Keep the visit"]:
+        learner.press(choice)
+        learner.press("Continue" if "Keep" not in choice else "See how the case ends")
+
+
+def test_the_last_consequence_comes_before_the_debrief(learner: Learner) -> None:
+    learner.press("Begin")
+    for choice in ["Explain why", "Offer to go through"]:
+        learner.press(choice)
+        learner.press("Continue")
+    learner.press("Keep the visit")
+    assert learner.player.stage == "consequence"
+    assert learner.buttons() == ["See how the case ends"]
+
+
+def test_the_ending_shows_debrief_study_path_ghosts_and_downloads(learner: Learner) -> None:
+    _play_to_the_end(learner)
+    assert learner.player.stage == "ending"
+    story = learner.story()
+    assert "Ending: A relationship to build on" in story and "Debrief" in story
+    assert "same choice as the worker in the study at 3 of 3" in story
+    assert "Practice ideas you met on the way" in story and "reliability" in story
+    assert 'download="demo-journey.json"' in story and 'download="demo-reflections.md"' in story
+    names = {
+        t["name"] for t in learner.player.chart.current["application/vnd.plotly.v1+json"]["data"]
+    }
+    assert names == {"Your path", "The path in the study"}
+    (picker,) = _all(learner.player.story, widgets.Dropdown)
+    picker.value = 2  # the third decision: what if the visit had been postponed?
+    names = {
+        t["name"] for t in learner.player.chart.current["application/vnd.plotly.v1+json"]["data"]
+    }
+    assert "Had you chosen: Postpone the visit by a fortnight and write to let her know" in names
+    assert len(names) == 4
+
+
+def test_step_back_and_restart(learner: Learner, journey_file: Path) -> None:
+    learner.press("Begin")
+    learner.press("Explain why")
+    learner.type("a thought")
+    learner.press("Step back one choice")
+    assert learner.player.stage == "scene" and learner.player.journey.steps == []
+    assert json.loads(journey_file.read_text())["steps"] == []
+    learner.press("Work through the assessment form")
+    learner.press("Start the case again")
+    assert "Press again" in learner.player.restart_button.description  # asks to confirm
+    learner.press("Press again")
+    assert learner.player.journey.steps == []
+    assert learner.player.journey.reflections == {"first_feelings": "a thought"}
+
+
+def test_a_learner_who_comes_back_finds_the_journey(demo, journey_file: Path) -> None:
+    with contextlib.redirect_stdout(io.StringIO()):
+        first = Learner(Player(demo, FileKeeper(journey_file)))
+        first.press("Begin")
+        first.press("Explain why")
+        first.type("still here")
+        again = Learner(Player(demo, FileKeeper(journey_file)))
+    assert again.player.stage == "scene"
+    assert "What did you write about me?" in again.story()
+    assert again.player.journey.reflections == {"first_feelings": "still here"}
+
+
+def test_a_damaged_journey_file_is_kept_aside_and_the_learner_starts_again(
+    demo,
+    journey_file: Path,
+) -> None:
+    journey_file.write_text("{ not json")
+    with contextlib.redirect_stdout(io.StringIO()):
+        learner = Learner(Player(demo, FileKeeper(journey_file)))
+    assert "kept aside" in learner.player.status.value
+    kept = [p for p in journey_file.parent.iterdir() if ".damaged-" in p.name]
+    assert len(kept) == 1 and kept[0].read_text() == "{ not json"
+    learner.press("Begin")
+    learner.press("Explain why")
+    assert json.loads(journey_file.read_text())["steps"][0]["choice"] == "explain_and_listen"
+
+
+def test_no_traceback_reaches_the_learner(learner: Learner, monkeypatch) -> None:
+    learner.press("Begin")
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Journey, "save", broken)
+    learner.press("Explain why")
+    assert PLAIN_ERROR in learner.player.status.value.replace("&#x27;", "'")
+    assert "Traceback" not in learner.player.status.value and "disk on fire" not in learner.story()
+
+
+def test_in_an_assignment_prompts_point_to_the_graded_cells(demo, tmp_path: Path) -> None:
+    with contextlib.redirect_stdout(io.StringIO()):
+        learner = Learner(Player(demo, FileKeeper(tmp_path / "j.json"), write_reflections=False))
+    learner.press("Begin")
+    learner.press("Explain why")
+    assert _all(learner.player.story, widgets.Textarea) == []
+    assert "reflection cell of this assignment" in learner.story()
+
+
+def test_hosted_pages_never_share_a_journey_file(monkeypatch) -> None:
+    monkeypatch.setenv("VOILA_SERVER_URL", "http://127.0.0.1:8866/")
+    assert isinstance(default_keeper("demo"), MemoryKeeper)
+    monkeypatch.delenv("VOILA_SERVER_URL")
+    keeper = default_keeper("demo")
+    assert isinstance(keeper, FileKeeper) and keeper.path.name == "demo.journey.json"
+
+
+def test_every_button_has_a_readable_name(learner: Learner) -> None:
+    learner.press("Begin")
+    for button in _all(learner.player.widget, widgets.Button):
+        assert len(button.description) > 3 and button.description == button.tooltip
