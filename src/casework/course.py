@@ -242,3 +242,35 @@ def show_references() -> None:
     from casework.references import references_markdown
 
     display(Markdown(references_markdown()))
+
+
+def module_list_html(folder: Path | None = None) -> str:
+    """The course's modules in order: title, what it covers and how long, with a link."""
+    import json as _json
+
+    from casework.serve import course_dir
+
+    root = folder or course_dir()
+    items = []
+    for path in sorted(root.glob("[0-9][0-9]_*.ipynb")):
+        cells = _json.loads(path.read_text(encoding="utf-8"))["cells"]
+        first = next((c for c in cells if c["cell_type"] == "markdown"), None)
+        lines = "".join(first["source"]).splitlines() if first else []
+        title = next((ln.lstrip("# ").strip() for ln in lines if ln.startswith("#")), path.stem)
+        time = next((ln.strip(" *-_") for ln in lines if "minute" in ln.lower()), "")
+        items.append(
+            f'<li><a href="{escape(path.name)}">{escape(title)}</a>'
+            + (f"<br><span class='hm-small'>{escape(time)}</span>" if time else "")
+            + "</li>"
+        )
+    return (
+        '<nav aria-labelledby="modules-heading"><h2 id="modules-heading">The modules</h2>'
+        f"<ol>{''.join(items)}</ol></nav>"
+    )
+
+
+def show_modules(folder: Path | None = None) -> None:
+    """Display the module list on the landing page."""
+    from IPython.display import HTML, display
+
+    display(HTML(module_list_html(folder)))
