@@ -55,7 +55,11 @@ def course_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The course served exactly as ``make start`` serves it, on a free loopback port."""
     port = free_port()
     log = tmp_path_factory.mktemp("voila") / "voila.log"
-    env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1")
+    env = dict(
+        os.environ,
+        JUPYTER_PLATFORM_DIRS="1",
+        CASEWORK_DATA_DIR=str(tmp_path_factory.mktemp("data")),
+    )
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "casework"), "serve", "--port", str(port)],

@@ -13,7 +13,8 @@ import pytest
 
 from casework.catalog import load_case
 from casework.journey import MAX_REFLECTION_CHARS, Journey
-from casework.player import PLAIN_ERROR, FileKeeper, MemoryKeeper, Player, default_keeper
+from casework.player import PLAIN_ERROR, FileKeeper, Player, default_keeper
+from casework.store import JourneyStore, StoreKeeper, display_token
 
 
 def _all(widget: widgets.Widget, kind: type) -> list:
@@ -234,12 +235,41 @@ def test_in_an_assignment_prompts_point_to_the_graded_cells(demo, tmp_path: Path
     assert "reflection cell of this assignment" in learner.story()
 
 
-def test_hosted_pages_never_share_a_journey_file(monkeypatch) -> None:
+def test_hosted_pages_keep_journeys_in_the_store_by_resume_code(
+    monkeypatch,
+    tmp_path: Path,
+) -> None:
+    """Every learner's kernel runs in the same folder: never a shared file there."""
+    monkeypatch.setenv("CASEWORK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("VOILA_SERVER_URL", "http://127.0.0.1:8866/")
-    assert isinstance(default_keeper("demo"), MemoryKeeper)
+    monkeypatch.setenv(
+        "VOILA_REQUEST_URL", "http://127.0.0.1:8866/voila/render/05_clarke.ipynb?resume=abcd"
+    )
+    keeper = default_keeper("demo")
+    assert isinstance(keeper, StoreKeeper) and keeper.token == "ABCD"
     monkeypatch.delenv("VOILA_SERVER_URL")
     keeper = default_keeper("demo")
     assert isinstance(keeper, FileKeeper) and keeper.path.name == "demo.journey.json"
+
+
+def test_a_hosted_learner_sees_a_resume_code_and_can_come_back(demo, tmp_path: Path) -> None:
+    store = JourneyStore(f"sqlite:///{tmp_path / 'j.sqlite'}")
+    with contextlib.redirect_stdout(io.StringIO()):
+        first = Learner(Player(demo, StoreKeeper(store)))
+        first.press("Begin")
+        first.press("Explain why")
+        first.type("kept in the store")
+    code = first.player.keeper.token
+    resume = " ".join(h.value for h in _all(first.player.resume, widgets.HTML))
+    assert display_token(code) in resume
+    with contextlib.redirect_stdout(io.StringIO()):
+        second = Learner(Player(demo, StoreKeeper(store)))  # a new page, a new code
+        (box,) = _all(second.player.resume, widgets.Text)
+        box.value = display_token(code).lower()
+        second.press("Resume with this code")
+    assert second.player.journey.path() == [("first_visit", "explain_and_listen")]
+    assert second.player.journey.reflections == {"first_feelings": "kept in the store"}
+    assert "Welcome back" in second.player.status.value
 
 
 def test_every_button_has_a_readable_name(learner: Learner) -> None:

@@ -63,6 +63,14 @@ def _parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="list the cases with their time span and size")
     listing.add_argument("--cases", metavar="FOLDER", help="another folder of cases")
+
+    cohort = commands.add_parser(
+        "cohort", help="report the paths a group took, from their saved journeys (HTML, plotly)"
+    )
+    cohort.add_argument(
+        "submitted", metavar="SUBMITTED_DIR", help="nbgrader's submitted/ folder, or any folder"
+    )
+    cohort.add_argument("--out", required=True, metavar="FILE.html")
     return parser
 
 
@@ -212,6 +220,40 @@ def _list(args: argparse.Namespace) -> int:
     return 1 if broken else 0
 
 
+def _cohort(args: argparse.Namespace) -> int:
+    from casework.cohort import write_report
+
+    folder = Path(args.submitted)
+    if not folder.is_dir():
+        raise _UsageError(f"no such folder: {folder}")
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        # A counter on one line in a terminal; in a log, a line every tenth of the way.
+        if tty:
+            print(f"\rreading journeys: {done}/{total}", end="", file=sys.stderr, flush=True)
+            if done == total:
+                print(file=sys.stderr)
+        elif done == total or done % max(1, total // 10) == 0:
+            print(f"reading journeys: {done}/{total}", file=sys.stderr)
+
+    def warn(message: str) -> None:
+        print(("\n" if tty else "") + message, file=sys.stderr)
+
+    out = Path(args.out)
+    cohort = write_report(folder, out, progress=progress, warn=warn)
+    if not cohort.journeys:
+        out.unlink(missing_ok=True)
+        print(f"no usable journey files (*.journey.json) found in {folder}", file=sys.stderr)
+        return 1
+    print(
+        f"wrote {out}: {cohort.journeys} journey(s) in {len(cohort.cases)} case(s)"
+        + (f", {cohort.skipped} skipped" if cohort.skipped else ""),
+        file=sys.stderr,
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -231,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _map(args)
         if args.command == "list":
             return _list(args)
+        if args.command == "cohort":
+            return _cohort(args)
         if args.command == "serve":
             from casework.serve import serve
 

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
+from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
 import ipywidgets as widgets
 from IPython.display import display
@@ -100,27 +101,37 @@ class FileKeeper:
         journey.save(self.path)
 
 
-class MemoryKeeper:
-    """Kept only while the page is open (hosted pages until the journey store is set up)."""
-
-    description = "kept while this page is open; download it at the end to keep a copy"
-
-    def load(self, scenario: Scenario) -> tuple[Journey, str | None]:
-        return Journey.new(scenario), None
-
-    def save(self, journey: Journey) -> None:
-        return None
-
-
 def in_voila() -> bool:
     """Voila sets these in every kernel it starts."""
     return "VOILA_SERVER_URL" in os.environ or "VOILA_APP_PORT" in os.environ
 
 
+def request_url() -> str | None:
+    """The address the learner opened (with preheated kernels, Voila hands it over later)."""
+    if os.environ.get("VOILA_PREHEAT") == "True":
+        from voila.utils import wait_for_request
+
+        return str(wait_for_request())
+    return os.environ.get("VOILA_REQUEST_URL")
+
+
+def resume_token(url: str | None) -> str | None:
+    """The ``resume`` code in a page address, if any."""
+    if not url:
+        return None
+    values = parse_qs(urlparse(url).query).get("resume")
+    return values[0] if values else None
+
+
 def default_keeper(case_id: str, folder: str | Path | None = None) -> JourneyKeeper:
-    """A file beside the notebook; in hosted Voila pages, never a file shared by learners."""
+    """A file beside the notebook; on hosted Voila pages, the journey store, by resume code.
+
+    Never a file in the served folder on hosted pages: every learner's kernel runs there.
+    """
     if in_voila():
-        return MemoryKeeper()
+        from casework.store import StoreKeeper, shared_store
+
+        return StoreKeeper(shared_store(), resume_token(request_url()))
     return FileKeeper(Path(folder or Path.cwd()) / f"{case_id}.journey.json")
 
 
@@ -268,13 +279,15 @@ class Player:
         header = widgets.HTML(
             f'<p class="hm-small"><strong>{views.escape(scenario.title)}</strong></p>'
         )
+        self.resume = widgets.VBox()
         self.widget = widgets.VBox(
-            [widgets.HTML(STYLE), header, self.status, self.timeline, main, controls],
+            [widgets.HTML(STYLE), header, self.status, self.timeline, main, controls, self.resume],
             layout=widgets.Layout(width="100%"),
         )
         self.widget.add_class("hm-player")
         if message:
             self._error(message)
+        self._render_resume()
         self._render()
 
     # --- helpers ---------------------------------------------------------------------------
@@ -448,6 +461,61 @@ class Player:
             f'href="data:text/markdown;base64,{notes64}">Download your reflections '
             "(markdown)</a></div>"
         )
+
+    def _render_resume(self) -> None:
+        """On hosted pages: the learner's resume code and link, and a way to enter a code."""
+        token = getattr(self.keeper, "token", None)
+        if not token:
+            self.resume.children = []
+            return
+        from casework.store import display_token
+
+        link = ""
+        url = os.environ.get("VOILA_REQUEST_URL")
+        if url:
+            parts = urlparse(url)
+            personal = urlunparse(parts._replace(query=urlencode({"resume": token})))
+            link = (
+                f'<p>Or keep this personal link: <a href="{views.escape(personal)}">'
+                f"{views.escape(personal)}</a></p>"
+            )
+        panel = widgets.HTML(
+            '<section class="hm-resume" aria-labelledby="hm-resume-title">'
+            '<h4 id="hm-resume-title">Coming back later</h4>'
+            "<p>Your work is saved as you go. To come back to it, note your resume code: "
+            f"<strong><code>{views.escape(display_token(token))}</code></strong>. It is private "
+            "to you: anyone with it can open your journey and reflections.</p>"
+            f"{link}</section>"
+        )
+        code = widgets.Text(
+            description="Have a resume code?",
+            placeholder="XXXX-XXXX-...",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="min(420px, 100%)"),
+        )
+        go = self._button(
+            "Resume with this code", lambda: self._resume_with(code.value), "hm-control"
+        )
+        self.resume.children = [panel, widgets.Box([code, go])]
+
+    @_guarded
+    def _resume_with(self, code: str) -> None:
+        from casework.store import StoreKeeper, normalise_token
+
+        if not isinstance(self.keeper, StoreKeeper) or not normalise_token(code):
+            self._say("Type the resume code you were given, then press the button.")
+            return
+        self._flush()
+        self.keeper = StoreKeeper(self.keeper.store, code)
+        self.journey, message = self.keeper.load(self.scenario)
+        self.stage = "scene" if self.journey.steps else "intro"
+        self._ghost_step = None
+        if message:
+            self._error(message)
+        else:
+            self._say("Welcome back: your journey has been restored.")
+        self._render_resume()
+        self._render()
 
     # --- learner actions -----------------------------------------------------------------------
 

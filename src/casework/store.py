@@ -1,0 +1,380 @@
+"""The journey store: where hosted learners' journeys and reflections are kept.
+
+In a notebook a journey lives in a file beside it. A hosted Voila page has no notebook to
+save into, and its kernel can die or be culled at any moment, so the journey is kept in a
+database: SQLite by default (one file under the data directory, in WAL mode so many
+kernels can write at once), or PostgreSQL for hosts who run one
+(``CASEWORK_DATABASE_URL=postgresql+psycopg://...``). The schema is migrated with Alembic
+(``src/casework/migrations``), step by step from the first schema.
+
+A learner holds a resume token: 136 random bits from ``secrets``, shown as a code in
+groups of four and put in a personal link. Only its SHA-256 is stored, so the database
+alone cannot be used to open anyone's journey, and one token tells nothing about another.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import secrets
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
+
+from casework.journey import Journey, JourneyError, Step
+from casework.scenario import Scenario
+
+metadata = sa.MetaData()
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("case_id", sa.String(64), nullable=False),
+    sa.Column("case_version", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, server_default="active"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("note", sa.Text, nullable=True),
+)
+steps = sa.Table(
+    "steps",
+    metadata,
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("scene", sa.String(64), nullable=False),
+    sa.Column("choice", sa.String(64), nullable=False),
+    sa.Column("at", sa.String(40), nullable=False),
+)
+reflections = sa.Table(
+    "reflections",
+    metadata,
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id"), primary_key=True),
+    sa.Column("reflection_id", sa.String(64), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: Random bytes in a resume token (136 bits: more than the 128 asked for, and a whole
+#: number of base32 characters).
+TOKEN_BYTES = 17
+#: How long a writer waits for a busy SQLite database before retrying, in seconds.
+BUSY_TIMEOUT = 10.0
+#: How many times a write is retried when the database is locked, with growing pauses.
+RETRIES = 8
+
+T = TypeVar("T")
+
+
+class StoreError(RuntimeError):
+    """The store cannot do what was asked; the message is safe to show a learner."""
+
+
+def new_token() -> str:
+    """A fresh resume token: 28 characters of base32 (A-Z, 2-7), 136 random bits."""
+    return base64.b32encode(secrets.token_bytes(TOKEN_BYTES)).decode().rstrip("=")
+
+
+def normalise_token(text: str) -> str:
+    """What a learner typed (any case, spaces or dashes) as a token."""
+    return re.sub(r"[^A-Z2-7]", "", text.upper())
+
+
+def display_token(token: str) -> str:
+    """The code as shown to a learner: groups of four, easy to copy out."""
+    return "-".join(token[i : i + 4] for i in range(0, len(token), 4))
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(normalise_token(token).encode()).hexdigest()
+
+
+def data_dir() -> Path:
+    """Where the default SQLite file lives: $CASEWORK_DATA_DIR or the user's data folder."""
+    configured = os.environ.get("CASEWORK_DATA_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "holding-in-mind"
+
+
+def database_url() -> str:
+    url = os.environ.get("CASEWORK_DATABASE_URL")
+    if url:
+        return url
+    folder = data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'journeys.sqlite'}"
+
+
+def _sqlite_pragmas(connection: object, _record: object) -> None:
+    cursor = connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable across a killed process
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _locked(error: OperationalError) -> bool:
+    text = str(error.orig).lower()
+    return "locked" in text or "busy" in text
+
+
+class JourneyStore:
+    """Journeys and reflections in a database, by resume token."""
+
+    def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
+        self.url = url or database_url()
+        self.engine: Engine = sa.create_engine(self.url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        if migrate:
+            self.upgrade()
+
+    # --- schema -----------------------------------------------------------------------------
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Bring the database to ``revision`` with Alembic; safe to call on every start.
+
+        Many kernels may start at once against one new SQLite file: if another process
+        migrated first (its tables "already exist", or the file is locked), wait and run
+        the upgrade again, which then finds the database current and does nothing.
+        """
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", "casework:migrations")
+        pause = 0.05
+        for attempt in range(RETRIES):
+            try:
+                with self.engine.begin() as connection:
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, revision)
+                return
+            except OperationalError as error:
+                racing = _locked(error) or "already exists" in str(error.orig).lower()
+                if not racing or attempt == RETRIES - 1:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)
+
+    def revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    # --- writing with retries ----------------------------------------------------------------
+
+    def _retrying(self, action: Callable[[], T]) -> T:
+        """Run ``action``; if SQLite is locked past its busy timeout, wait and try again."""
+        pause = 0.05
+        for attempt in range(RETRIES):
+            try:
+                return action()
+            except OperationalError as error:
+                if not _locked(error) or attempt == RETRIES - 1:
+                    raise StoreError(
+                        "Your work could not be saved just now. Keep this page open and try "
+                        "again in a moment."
+                    ) from error
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        def attempt() -> T:
+            with self.engine.begin() as connection:
+                return work(connection)
+
+        return self._retrying(attempt)
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    def start(self, scenario: Scenario) -> tuple[str, Journey]:
+        """A new session for a case: its token (give it to the learner) and an empty journey."""
+        token = new_token()
+        journey = Journey.new(scenario)
+        now = _now()
+        self._write(
+            lambda c: c.execute(
+                sessions.insert().values(
+                    token_hash=_hash(token),
+                    case_id=scenario.id,
+                    case_version=scenario.case.version,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        )
+        return token, journey
+
+    def _session(self, connection: Connection, token: str) -> sa.Row | None:
+        return connection.execute(
+            sa.select(sessions).where(sessions.c.token_hash == _hash(token))
+        ).first()
+
+    def load(self, token: str, scenario: Scenario) -> Journey | None:
+        """The journey for a token, or None if the token is unknown or for another case.
+
+        A journey that no longer fits its case is set aside (kept, marked, with a note)
+        and ``JourneyError`` is raised so the learner can be told and start again.
+        """
+        with self.engine.connect() as connection:
+            session = self._session(connection, token)
+            if session is None or session.case_id != scenario.id or session.status != "active":
+                return None
+            step_rows = connection.execute(
+                sa.select(steps).where(steps.c.session_id == session.id).order_by(steps.c.position)
+            ).all()
+            reflection_rows = connection.execute(
+                sa.select(reflections).where(reflections.c.session_id == session.id)
+            ).all()
+        journey = Journey(
+            case_id=session.case_id,
+            case_version=session.case_version,
+            steps=[Step(r.scene, r.choice, r.at) for r in step_rows],
+            reflections={r.reflection_id: r.text for r in reflection_rows},
+            started=session.created_at.isoformat(),
+            updated=session.updated_at.isoformat(),
+        )
+        positions = [r.position for r in step_rows]
+        try:
+            if positions != list(range(len(positions))):
+                raise JourneyError("the saved steps are out of order or have gaps")
+            journey.check_against(scenario)
+        except JourneyError as error:
+            self.set_aside(token, str(error))
+            raise
+        return journey
+
+    def save(self, token: str, journey: Journey) -> None:
+        """Make the stored journey equal to this one, in one transaction."""
+
+        def work(connection: Connection) -> None:
+            session = self._session(connection, token)
+            if session is None:
+                raise StoreError("This resume code is not known here any more.")
+            now = _now()
+            connection.execute(steps.delete().where(steps.c.session_id == session.id))
+            if journey.steps:
+                connection.execute(
+                    steps.insert(),
+                    [
+                        {
+                            "session_id": session.id,
+                            "position": i,
+                            "scene": s.scene,
+                            "choice": s.choice,
+                            "at": s.at,
+                        }
+                        for i, s in enumerate(journey.steps)
+                    ],
+                )
+            connection.execute(reflections.delete().where(reflections.c.session_id == session.id))
+            if journey.reflections:
+                connection.execute(
+                    reflections.insert(),
+                    [
+                        {
+                            "session_id": session.id,
+                            "reflection_id": key,
+                            "text": text,
+                            "updated_at": now,
+                        }
+                        for key, text in journey.reflections.items()
+                    ],
+                )
+            connection.execute(
+                sessions.update().where(sessions.c.id == session.id).values(updated_at=now)
+            )
+
+        self._write(work)
+
+    def set_aside(self, token: str, note: str) -> None:
+        """Keep a session's data but stop using it (it could not be read or no longer fits)."""
+        self._write(
+            lambda c: c.execute(
+                sessions.update()
+                .where(sessions.c.token_hash == _hash(token))
+                .values(status="set_aside", note=note[:2000], updated_at=_now())
+            )
+        )
+
+    def counts(self) -> dict[str, int]:
+        """How many sessions, steps and reflections are stored (for reports and tests)."""
+        with self.engine.connect() as connection:
+            return {
+                name: int(
+                    connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+                )
+                for name, table in (
+                    ("sessions", sessions),
+                    ("steps", steps),
+                    ("reflections", reflections),
+                )
+            }
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+_shared: dict[str, JourneyStore] = {}
+
+
+def shared_store(url: str | None = None) -> JourneyStore:
+    """One store per process and database (a kernel opens it once, on first use)."""
+    key = url or database_url()
+    if key not in _shared:
+        _shared[key] = JourneyStore(key)
+    return _shared[key]
+
+
+class StoreKeeper:
+    """A player's journey kept in the store, under a learner's resume token."""
+
+    def __init__(self, store: JourneyStore, token: str | None = None) -> None:
+        self.store = store
+        self.token = normalise_token(token) if token else None
+        self.description = "saved on the course's server; use your resume code to come back"
+
+    def load(self, scenario: Scenario) -> tuple[Journey, str | None]:
+        message = None
+        if self.token:
+            try:
+                journey = self.store.load(self.token, scenario)
+            except JourneyError:
+                journey = None
+                message = (
+                    "Your saved journey could not be used with this version of the case, so it "
+                    "has been kept aside and you are starting again with a new resume code."
+                )
+            if journey is not None:
+                return journey, None
+            if message is None:
+                message = (
+                    "That resume code was not found for this case, so you are starting afresh "
+                    "with a new code."
+                )
+        self.token, journey = self.store.start(scenario)
+        return journey, message
+
+    def save(self, journey: Journey) -> None:
+        if self.token is None:
+            raise StoreError("There is no session to save to.")
+        self.store.save(self.token, journey)
