@@ -263,6 +263,12 @@ class JourneyStore:
             raise
         return journey
 
+    def status(self, token: str) -> str | None:
+        """'active', 'set_aside', or None for a code the store has never issued."""
+        with self.engine.connect() as connection:
+            session = self._session(connection, token)
+        return None if session is None else str(session.status)
+
     def save(self, token: str, journey: Journey) -> None:
         """Make the stored journey equal to this one, in one transaction."""
 
@@ -366,6 +372,11 @@ class StoreKeeper:
                 )
             if journey is not None:
                 return journey, None
+            if message is None and self.store.status(self.token) == "set_aside":
+                message = (
+                    "The journey saved under that code was kept aside because it could not be "
+                    "used, so you are starting again with a new resume code."
+                )
             if message is None:
                 message = (
                     "That resume code was not found for this case, so you are starting afresh "

@@ -1,0 +1,210 @@
+"""The journey store: migrations, resume codes, damaged rows, and many writers at once."""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from casework.catalog import load_case
+from casework.journey import JourneyError
+from casework.store import (
+    JourneyStore,
+    StoreKeeper,
+    display_token,
+    new_token,
+    normalise_token,
+)
+from casework.trust_model import Walker
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> JourneyStore:
+    made = JourneyStore(f"sqlite:///{tmp_path / 'journeys.sqlite'}")
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return load_case("demo")
+
+
+def test_a_new_database_is_migrated_to_the_latest_schema(store: JourneyStore) -> None:
+    assert store.revision() == "0002"
+    with store.engine.connect() as connection:
+        mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar_one()
+    assert mode == "wal"
+
+
+def test_the_upgrade_from_the_first_schema_keeps_the_data(tmp_path: Path, demo) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    old = JourneyStore(url, migrate=False)
+    old.upgrade("0001")
+    assert old.revision() == "0001"
+    with old.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO sessions (id, token_hash, case_id, case_version, status, created_at,"
+            " updated_at) VALUES (1, 'h', 'demo', '1.0', 'active', '2026-01-01', '2026-01-01')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO steps VALUES (1, 0, 'first_visit', 'explain_and_listen', '2026-01-01')"
+        )
+    old.close()
+    upgraded = JourneyStore(url)
+    assert upgraded.revision() == "0002"
+    assert upgraded.counts() == {"sessions": 1, "steps": 1, "reflections": 0}
+    columns = {c["name"] for c in sa.inspect(upgraded.engine).get_columns("sessions")}
+    assert "note" in columns
+    upgraded.upgrade()  # running it again on every start is harmless
+    assert upgraded.revision() == "0002"
+    upgraded.close()
+
+
+def test_resume_codes_are_random_long_and_only_their_hash_is_stored(
+    store: JourneyStore,
+    demo,
+) -> None:
+    tokens = {new_token() for _ in range(10_000)}
+    assert len(tokens) == 10_000
+    assert all(len(t) == 28 and set(t) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for t in tokens)
+    token, journey = store.start(demo)
+    journey.choose(demo, "explain_and_listen")
+    store.save(token, journey)
+    raw = Path(store.engine.url.database).read_bytes()
+    wal = Path(str(store.engine.url.database) + "-wal")
+    raw += wal.read_bytes() if wal.exists() else b""
+    assert token.encode() not in raw
+    assert normalise_token(display_token(token).lower()) == token
+
+
+def test_a_journey_round_trips_through_the_store(store: JourneyStore, demo) -> None:
+    token, journey = store.start(demo)
+    journey.choose(demo, "explain_and_listen")
+    journey.reflect("first_feelings", "<b>text</b> & more\n" * 100)
+    store.save(token, journey)
+    journey.back()
+    journey.choose(demo, "stick_to_the_form")
+    store.save(token, journey)
+    loaded = store.load(token, demo)
+    assert loaded is not None
+    assert loaded.path() == journey.path() and loaded.reflections == journey.reflections
+
+
+def test_one_learners_code_never_opens_another_journey(store: JourneyStore, demo) -> None:
+    mine, journey = store.start(demo)
+    journey.reflect("first_feelings", "private")
+    store.save(mine, journey)
+    theirs, _ = store.start(demo)
+    assert store.load(theirs, demo).reflections == {}
+    assert store.load(new_token(), demo) is None
+    assert store.load(mine[:-1] + ("A" if mine[-1] != "A" else "B"), demo) is None
+    keeper = StoreKeeper(store, "not-a-real-code")
+    fresh, message = keeper.load(demo)
+    assert fresh.reflections == {} and "not found" in message and keeper.token != mine
+
+
+def test_a_damaged_row_is_kept_aside_and_the_learner_starts_again(
+    store: JourneyStore,
+    demo,
+) -> None:
+    token, journey = store.start(demo)
+    journey.choose(demo, "explain_and_listen")
+    store.save(token, journey)
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE steps SET choice = 'vanished'")
+    with pytest.raises(JourneyError, match="no choice 'vanished'"):
+        store.load(token, demo)
+    with store.engine.connect() as connection:
+        status, note = connection.exec_driver_sql("SELECT status, note FROM sessions").one()
+    assert status == "set_aside" and "vanished" in note
+    assert store.counts()["steps"] == 1  # the data is kept
+    keeper = StoreKeeper(store, token)
+    fresh, message = keeper.load(demo)
+    assert fresh.steps == [] and "kept aside" in message and keeper.token != token
+
+
+def test_gaps_in_saved_steps_are_treated_as_damage(store: JourneyStore, demo) -> None:
+    token, journey = store.start(demo)
+    for choice in ("explain_and_listen", "show_her"):
+        journey.choose(demo, choice)
+    store.save(token, journey)
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM steps WHERE position = 0")
+    with pytest.raises(JourneyError, match="out of order or have gaps"):
+        store.load(token, demo)
+
+
+# --- many learners at once ----------------------------------------------------------------
+
+SOAK_SECONDS = 60
+LEARNERS = 50
+
+
+def _learner(url: str, seed: int, seconds: float, results: multiprocessing.Queue) -> None:
+    """One learner: starts sessions, chooses, types, steps back, and saves each time."""
+    from casework.catalog import load_case as load
+    from casework.store import JourneyStore as Store
+    from casework.store import StoreError
+
+    scenario = load("demo")
+    store = Store(url)
+    chooser = random.Random(seed)
+    finished: dict[str, dict[str, object]] = {}
+    saves = errors = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        token, journey = store.start(scenario)
+        walker = Walker(scenario)
+        while not walker.at_ending and time.monotonic() < deadline:
+            choice = chooser.choice(scenario.scenes[walker.node].choices).id
+            walker.step(choice)
+            journey.choose(scenario, choice)
+            journey.reflect(
+                "first_feelings", f"{seed}:{len(journey.steps)}:" + "x" * chooser.randrange(2000)
+            )
+            try:
+                store.save(token, journey)
+                saves += 1
+            except StoreError:
+                errors += 1
+        finished[token] = {"path": journey.path(), "reflections": dict(journey.reflections)}
+    store.close()
+    results.put((seed, saves, errors, finished))
+
+
+def test_fifty_learners_writing_for_a_minute_lose_nothing(tmp_path: Path, demo) -> None:
+    url = f"sqlite:///{tmp_path / 'soak.sqlite'}"
+    JourneyStore(url).close()  # the schema exists before the crowd arrives
+    # fork: the learners inherit the imports (spawn spends a minute re-importing on two
+    # cores); each opens its own connection after the fork.
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    learners = [
+        context.Process(target=_learner, args=(url, seed, SOAK_SECONDS, results))
+        for seed in range(LEARNERS)
+    ]
+    for process in learners:
+        process.start()
+    reports = [results.get(timeout=SOAK_SECONDS + 120) for _ in learners]
+    for process in learners:
+        process.join(timeout=30)
+        assert process.exitcode == 0
+    store = JourneyStore(url)
+    total_saves = sum(r[1] for r in reports)
+    assert sum(r[2] for r in reports) == 0, "a learner met a 'database is locked' error"
+    sessions = 0
+    for _seed, _saves, _errors, finished in reports:
+        for token, expected in finished.items():
+            loaded = store.load(token, demo)
+            assert loaded is not None
+            assert loaded.path() == expected["path"]
+            assert loaded.reflections == expected["reflections"]
+            sessions += 1
+    assert store.counts()["sessions"] == sessions
+    assert total_saves > LEARNERS * 10
+    store.close()
