@@ -15,8 +15,16 @@ Shape of a generated case:
   each scene (at a random position) goes to the next scene, so every scene is reachable;
   endings that no choice reaches are dropped;
 * 1-3 choices per scene, each with random effects in -30..30 on a random subset of the
-  dimensions, random ``reliable`` / ``contact`` flags, 1-2 concepts and 1-2 evidence
-  entries citing declared sources.
+  dimensions and random ``reliable`` / ``contact`` flags; its concept and its 1-2
+  evidence entries (citing declared sources) cycle through fixed lists, which keeps
+  generation fast (the model never reads them);
+* with ``routes=True``, some choices also get 1-2 routes: conditions (``at_least`` and/or
+  ``below``, inside the range) on 1-2 dimensions, each route to a later scene or ending.
+  Routing depends on the relationship, so a test that edits a case and replays the same
+  path should generate cases without routes (the default).
+
+``journeys(scenario)`` walks with the model's own ``Walker``, so it follows routes exactly
+as the course does.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from casework.scenario import Case, Choice, Dimension, DimensionKind, Scenario
-from casework.trust_model import ModelWeights
+from casework.trust_model import ModelWeights, Walker
 
 Step = tuple[str, str]
 
@@ -99,6 +107,10 @@ def dimensions(
     return result
 
 
+_unit_times = st.one_of(st.integers(0, 6).map(float), st.floats(0, 6, allow_nan=False))
+_maybe_push = st.one_of(st.none(), pushes)
+
+
 @st.composite
 def cases(
     draw: st.DrawFn,
@@ -107,6 +119,7 @@ def cases(
     min_relational: int = 0,
     min_scenes: int = 2,
     max_scenes: int = 15,
+    routes: bool = False,
 ) -> Case:
     """A random valid case (see the module docstring for its shape)."""
     dims = draw(dimensions(capacity=capacity, min_relational=min_relational))
@@ -121,14 +134,16 @@ def cases(
     times = []
     for _ in range(n_scenes):
         times.append(time)
-        time += draw(st.one_of(st.integers(0, 6).map(float), st.floats(0, 6, allow_nan=False)))
+        time += draw(_unit_times)
     n_endings = draw(st.integers(1, 3))
     ending_ids = [f"e{k}" for k in range(n_endings)]
 
+    # Cosmetic fields (concepts, evidence) cycle through their lists: cheap to build and
+    # still varied; everything the model reads (targets, effects, flags) is drawn.
     scenes: list[dict[str, Any]] = []
     reached_endings: set[str] = set()
     for i in range(n_scenes):
-        later = [f"s{j}" for j in range(i + 1, n_scenes)]
+        later = [f"s{j}" for j in range(i + 1, n_scenes)] + ending_ids
         n_choices = draw(st.integers(1, 3))
         forward = 0 if i == n_scenes - 1 else draw(st.integers(0, n_choices - 1))
         choices = []
@@ -136,23 +151,24 @@ def cases(
             if i < n_scenes - 1 and j == forward:
                 target = f"s{i + 1}"
             else:
-                target = draw(st.sampled_from(later + ending_ids))
+                target = later[draw(st.integers(0, len(later) - 1))]
             if target in ending_ids:
                 reached_endings.add(target)
-            effects = draw(
-                st.dictionaries(st.sampled_from(dim_ids), pushes, max_size=len(dim_ids))
-            )
-            evidence = draw(
-                st.lists(
-                    st.builds(
-                        lambda key, n: {"source": key, "locator": f"Section {n}"},
-                        st.sampled_from(source_keys),
-                        st.integers(1, 9),
-                    ),
-                    min_size=1,
-                    max_size=2,
+            effects = {}
+            for dim_id in dim_ids:
+                push = draw(_maybe_push)
+                if push is not None:
+                    effects[dim_id] = push
+            k = i + j
+            choice_routes = []
+            for _ in range(draw(st.integers(0, 2)) if routes else 0):
+                route_target = later[draw(st.integers(0, len(later) - 1))]
+                if route_target in ending_ids:
+                    reached_endings.add(route_target)
+                tested = draw(st.lists(st.sampled_from(dims), min_size=1, max_size=2, unique=True))
+                choice_routes.append(
+                    {"when": {d.id: draw(conditions(d)) for d in tested}, "next": route_target}
                 )
-            )
             choices.append(
                 {
                     "id": f"c{j}",
@@ -161,11 +177,16 @@ def cases(
                     "effects": effects,
                     "reliable": draw(st.booleans()),
                     "contact": draw(st.booleans()),
-                    "concepts": draw(
-                        st.lists(st.sampled_from(CONCEPTS), min_size=1, max_size=2, unique=True)
-                    ),
-                    "evidence": evidence,
+                    "concepts": [CONCEPTS[k % len(CONCEPTS)]],
+                    "evidence": [
+                        {
+                            "source": source_keys[(k + e) % len(source_keys)],
+                            "locator": f"Section {k + e}",
+                        }
+                        for e in range(1 + k % 2)
+                    ],
                     "next": target,
+                    "routes": choice_routes,
                 }
             )
         scenes.append(
@@ -210,6 +231,17 @@ def cases(
     )
 
 
+@st.composite
+def conditions(draw: st.DrawFn, dimension: Dimension) -> dict[str, float]:
+    """A route condition with bounds inside (min, max], as the validator requires."""
+    span = dimension.max - dimension.min
+    cuts = sorted(draw(st.lists(st.integers(1, 20), min_size=1, max_size=2, unique=True)))
+    bounds = [dimension.min + span * c / 20 for c in cuts]
+    if len(bounds) == 2:
+        return {"at_least": bounds[0], "below": bounds[1]}
+    return {draw(st.sampled_from(["at_least", "below"])): bounds[0]}
+
+
 def scenarios(**kwargs: Any) -> st.SearchStrategy[Scenario]:
     """A random valid case wrapped as a ``Scenario`` (keyword arguments go to ``cases``)."""
     return cases(**kwargs).map(Scenario)
@@ -217,14 +249,17 @@ def scenarios(**kwargs: Any) -> st.SearchStrategy[Scenario]:
 
 @st.composite
 def journeys(draw: st.DrawFn, scenario: Scenario) -> list[Step]:
-    """A random walk from the start, a drawn choice at each scene, until an ending."""
+    """A random walk from the start, a drawn choice at each scene, until an ending.
+
+    Walks with the model's ``Walker`` (default weights), so routes are followed.
+    """
     steps: list[Step] = []
-    node = scenario.case.start
-    while not scenario.is_ending(node):
-        scene = scenario.scenes[node]
+    walker = Walker(scenario)
+    while not walker.at_ending:
+        scene = scenario.scenes[walker.node]
         choice = scene.choices[draw(st.integers(0, len(scene.choices) - 1))]
-        steps.append((node, choice.id))
-        node = choice.next
+        steps.append((scene.id, choice.id))
+        walker.step(choice.id, scene.id)
     return steps
 
 
@@ -261,7 +296,11 @@ def make_choice(
 
 
 def sandbox_weights() -> st.SearchStrategy[ModelWeights]:
-    """Weights a learner might set in the sandbox: every constant in a sensible range."""
+    """Weights a learner or educator might set: every constant in a sensible range.
+
+    The ranges contain the course sandbox's slider ranges (casework.course.SANDBOX_WEIGHTS)
+    and go beyond them, since ``with_weights`` can be called from code too.
+    """
     unit = st.floats(0, 1, allow_nan=False)
     return st.builds(
         ModelWeights,
@@ -314,6 +353,4 @@ def relational(scenario: Scenario) -> list[Dimension]:
 
 
 def capacity_dimension(scenario: Scenario) -> Dimension | None:
-    return next(
-        (d for d in scenario.case.dimensions if d.kind == DimensionKind.capacity), None
-    )
+    return next((d for d in scenario.case.dimensions if d.kind == DimensionKind.capacity), None)

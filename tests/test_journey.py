@@ -142,5 +142,5 @@ def test_a_journey_for_another_case_or_an_edited_case_is_detected(demo) -> None:
     with pytest.raises(JourneyError, match="is for the case 'clarke', not 'demo'"):
         other.check_against(demo)
     journey.steps[0] = type(journey.steps[0])("first_visit", "vanished", "2026-01-01")
-    with pytest.raises(JourneyError, match="has no choice 'vanished'.*the case has changed"):
+    with pytest.raises(JourneyError, match=r"has no choice 'vanished'.*the case has changed"):
         journey.check_against(demo)

@@ -14,14 +14,18 @@ CASE_SUFFIXES = (".yaml", ".yml")
 
 
 def cases_dir() -> Path:
-    """Where the course's cases live: $CASEWORK_CASES, ./cases, or the repository's cases/."""
+    """Where the course's cases live: $CASEWORK_CASES, the repository's cases/, or ./cases.
+
+    The repository's folder comes before the working directory's: notebooks run in
+    ``course/``, whose own ``cases/`` folder holds the case pages, not case files.
+    """
     configured = os.environ.get("CASEWORK_CASES")
     if configured:
         return Path(configured)
-    here = Path.cwd() / "cases"
-    if here.is_dir():
-        return here
-    return Path(__file__).resolve().parents[2] / "cases"
+    repository = Path(__file__).resolve().parents[2] / "cases"
+    if repository.is_dir():
+        return repository
+    return Path.cwd() / "cases"
 
 
 def case_files(paths: list[Path]) -> list[Path]:

@@ -71,8 +71,8 @@ class Dimension(_Frozen):
         description="Which direction is better for the relationship (fear of the worker: lower).",
     )
     start: float = Field(description="Value at the start of the case.")
-    min: float = Field(default=0, description="Lowest value.")
-    max: float = Field(default=100, description="Highest value.")
+    min: float = Field(default=0.0, description="Lowest value.")
+    max: float = Field(default=100.0, description="Highest value.")
 
 
 class Evidence(_Frozen):

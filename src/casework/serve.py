@@ -6,7 +6,8 @@ The settings are the host's safety and speed choices, each with its reason:
 - sources stripped and tracebacks hidden: learners see the course, not the code;
 - only the JupyterLab extensions the pages need (widgets, plotly): nbgrader's and other
   extensions stay out of learner pages;
-- idle kernels culled: every page view starts a kernel on the host.
+- idle kernels culled: every page view starts a kernel on the host;
+- no third-party requests: the course's template drops Voila's Font Awesome CDN links.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ PAGE_EXTENSIONS = (
     "@jupyter-widgets/jupyterlab-manager",
     "jupyterlab-plotly",
 )
+#: The course's Voila template (share/jupyter/voila/templates/holding-in-mind): Voila's lab
+#: template without the stylesheets it fetches from a public CDN.
+TEMPLATE = "holding-in-mind"
 #: A kernel idle this long (seconds) is shut down; its journey is already saved.
 CULL_IDLE_SECONDS = 900
 
@@ -56,12 +60,21 @@ def voila_command(
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         "--MappingKernelManager.cull_interval=60",
         "--Voila.log_level=WARN",
+        f"--VoilaConfiguration.template={TEMPLATE}",
     ]
 
 
+def share_dir() -> Path:
+    """The course's Jupyter data folder (its Voila template), added to JUPYTER_PATH."""
+    return Path(__file__).resolve().parents[2] / "share" / "jupyter"
+
+
 def voila_environment() -> dict[str, str]:
-    """The environment for the server: Jupyter's current platform paths, no migration noise."""
+    """The environment for the server: Jupyter's current platform paths, no migration noise,
+    and the course's own Voila template on the data path."""
     env = dict(os.environ)
+    paths = [str(share_dir()), *filter(None, env.get("JUPYTER_PATH", "").split(os.pathsep))]
+    env["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
     env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return env

@@ -127,6 +127,8 @@ def capacity_factor(scenario: Scenario, values: dict[str, float], weights: Model
         if dimension.kind == DimensionKind.capacity:
             span = dimension.max - dimension.min
             share = (values[dimension.id] - dimension.min) / span if span else 1.0
+            if dimension.better == "lower":  # e.g. "caseload pressure": high means less room
+                share = 1 - share
             return weights.capacity_floor + (1 - weights.capacity_floor) * share
     return 1.0
 
@@ -145,8 +147,10 @@ def _headroom(value: float, dimension: Dimension, weights: ModelWeights) -> floa
 def _drift(
     value: float, dimension: Dimension, elapsed_months: float, weights: ModelWeights
 ) -> float:
-    if elapsed_months <= 0 or weights.drift_months <= 0:
+    if elapsed_months <= 0:
         return value
+    if weights.drift_months <= 0:  # no memory at all: every gap returns to the start
+        return dimension.start
     keep = math.exp(-elapsed_months / weights.drift_months)
     return dimension.start + (value - dimension.start) * keep
 
