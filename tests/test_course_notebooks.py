@@ -54,3 +54,15 @@ def test_voila_serves_the_page_with_widgets_and_no_traceback(
     if any(call in code for call in ("play_case", "concept_check", "model_sandbox")):
         assert "application/vnd.jupyter.widget-view+json" in html
     assert "from casework" not in html, "sources must be stripped from learner pages"
+
+
+def test_every_course_case_has_its_own_app_page() -> None:
+    from casework.catalog import list_cases
+
+    for listing in list_cases():
+        if listing.scenario is None or listing.scenario.id == "demo":
+            continue
+        page = ROOT / "course" / "cases" / f"{listing.scenario.id}.ipynb"
+        assert page.exists(), f"add course/cases/{listing.scenario.id}.ipynb"
+        code = "".join(c.source for c in nbformat.read(page, as_version=4).cells)
+        assert f'play_case("{listing.scenario.id}")' in code

@@ -15,6 +15,8 @@ from casework.trust_model import TEACHING_MODEL_NOTE
 
 def case_list_html(folder: Path | None = None) -> str:
     """An accessible list of the course's cases: title, time span, summary, content note."""
+    from casework.serve import course_dir
+
     items = []
     for listing in list_cases(folder):
         scenario = listing.scenario
@@ -28,9 +30,13 @@ def case_list_html(folder: Path | None = None) -> str:
         case = scenario.case
         first, last = scenario.time_span()
         unit = case.time_unit.value
+        page = Path("cases") / f"{case.id}.ipynb"
+        title = escape(case.title)
+        if (course_dir() / page).exists():
+            title = f'<a href="{escape(page.as_posix())}">{title}</a>'
         items.append(
             "<li>"
-            f"<h3>{escape(case.title)}</h3>"
+            f"<h3>{title}</h3>"
             f"<p>{escape(case.summary)}</p>"
             f"<p><strong>Covers:</strong> {unit} {first:g} to {last:g}; "
             f"{scenario.decision_points()} decisions; {len(scenario.endings)} possible endings.</p>"
@@ -99,6 +105,15 @@ def load_checks(path: Path | None = None) -> dict[str, dict[str, object]]:
     return checks
 
 
+#: Long answers wrap instead of running into each other on a phone-width screen.
+CHECK_STYLE = """<style>
+.widget-radio-box label { height: auto; white-space: normal; line-height: 1.4;
+  align-items: flex-start; margin: 4px 0; }
+.widget-radio-box input { flex: none; margin-top: 0.3em; }
+.widget-radio { width: 100%; height: auto; }
+</style>"""
+
+
 def concept_check(check_id: str, path: Path | None = None) -> None:
     """A question with choices and feedback on every option: learning, not a test."""
     import ipywidgets as widgets
@@ -108,7 +123,7 @@ def concept_check(check_id: str, path: Path | None = None) -> None:
     options = check["options"]
     assert isinstance(options, list)
     question = widgets.HTML(
-        f'<div class="hm-check"><h4>Check your understanding</h4>'
+        CHECK_STYLE + f'<div class="hm-check"><h4>Check your understanding</h4>'
         f"<p>{escape(str(check['question']))}</p></div>"
     )
     choices = widgets.RadioButtons(
@@ -257,7 +272,9 @@ def module_list_html(folder: Path | None = None) -> str:
         first = next((c for c in cells if c["cell_type"] == "markdown"), None)
         lines = "".join(first["source"]).splitlines() if first else []
         title = next((ln.lstrip("# ").strip() for ln in lines if ln.startswith("#")), path.stem)
-        time = next((ln.strip(" *-_") for ln in lines if "minute" in ln.lower()), "")
+        time = next(
+            (ln.replace("*", "").strip(" -_") for ln in lines if "minute" in ln.lower()), ""
+        )
         items.append(
             f'<li><a href="{escape(path.name)}">{escape(title)}</a>'
             + (f"<br><span class='hm-small'>{escape(time)}</span>" if time else "")
