@@ -87,3 +87,68 @@ def course_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield Server(url, process, log)
     finally:
         _stop(process)
+
+
+# --- a real browser ------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    "--disable-background-networking",  # this machine's network is closed: no stray calls
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's headless Chromium driven by Playwright; skipped with a reason when absent."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "browser tests need Debian's Chromium at /usr/bin/chromium "
+            "(apt-get install chromium); CI installs it and runs them"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    """A fresh browser context per test; records every request and every dialog."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    tab = context.new_page()
+    tab.requests = []  # type: ignore[attr-defined]
+    tab.dialogs = []  # type: ignore[attr-defined]
+    tab.on("request", lambda request: tab.requests.append(request.url))
+    tab.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
+    tab.set_default_timeout(60_000)
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+def focused_text(page: object) -> str:
+    return page.evaluate(  # type: ignore[attr-defined]
+        "() => { const e = document.activeElement; if (!e) return '';"
+        " return (e.innerText || e.getAttribute('aria-label') || e.value || '').trim(); }"
+    )
+
+
+def tab_to(page: object, starts_with: str, limit: int = 120) -> None:
+    """Press Tab (a keyboard user's only way around) until the wanted control has focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")  # type: ignore[attr-defined]
+        if focused_text(page).startswith(starts_with):
+            return
+    raise AssertionError(f"Tab never reached a control starting {starts_with!r}")

@@ -1,0 +1,191 @@
+"""Nothing lost, nothing leaked: a real Voila server, a real browser, real faults.
+
+The learner's kernel is killed with SIGKILL in the middle of a case, then the whole server
+is restarted; each time, opening the personal link brings back every choice and every
+character of reflection saved before the fault. Reflection text full of markup is shown
+back as text and never runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from casework.catalog import load_case
+from casework.journey import MAX_REFLECTION_CHARS
+from casework.store import JourneyStore, normalise_token
+from conftest import ROOT, free_port, get
+
+pytestmark = pytest.mark.browser
+
+CASE = "project_x"
+HOSTILE = (
+    '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    "[link](javascript:alert(3)) **bold** <b>tag</b> & 'quotes' \"double\""
+)
+
+
+@dataclass
+class Voila:
+    port: int
+    data: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", CASEWORK_DATA_DIR=str(self.data))
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "casework"), "serve", "--port", str(self.port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if get(self.url + "/", timeout=5)[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.5)
+        raise AssertionError("Voila did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=20)
+
+    def kernels(self) -> list[int]:
+        """The kernels this server started (its child processes running ipykernel)."""
+        assert self.process is not None
+        found = subprocess.run(
+            ["ps", "-o", "pid=,args=", "--ppid", str(self.process.pid)],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        return [int(line.split()[0]) for line in found.splitlines() if "ipykernel" in line]
+
+
+@pytest.fixture
+def voila(tmp_path: Path) -> Iterator[Voila]:
+    server = Voila(free_port(), tmp_path / "data")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _open(page: object, voila: Voila, code: str | None = None) -> None:
+    query = f"?resume={code}" if code else ""
+    page.goto(f"{voila.url}/voila/render/cases/{CASE}.ipynb{query}")  # type: ignore[attr-defined]
+
+
+def _button(page: object, name: str) -> object:
+    return page.get_by_role("button", name=name)  # type: ignore[attr-defined]
+
+
+def _play_first_choice_and_reflect(page: object, voila: Voila, text: str) -> tuple[str, str]:
+    """Open the case, begin, take the study path's first choice, write a reflection.
+
+    Returns the learner's resume code and the choice taken.
+    """
+    _open(page, voila)
+    scenario = load_case(CASE)
+    first_scene, first_choice = scenario.study_path_steps()[0]
+    label = scenario.choice(first_scene, first_choice).label
+    _button(page, "Begin the case").click()
+    _past_scene_note(page, scenario.scenes[first_scene].content_note)
+    _button(page, label).click()
+    page.get_by_text("You chose:").wait_for()  # type: ignore[attr-defined]
+    box = page.get_by_role("textbox", name="Your reflection")  # type: ignore[attr-defined]
+    box.fill(text)
+    page.get_by_text("Saved at").wait_for()  # type: ignore[attr-defined]
+    code = page.locator(".hm-resume code").inner_text()  # type: ignore[attr-defined]
+    return normalise_token(code), first_choice
+
+
+def _past_scene_note(page: object, note: str | None) -> None:
+    """A scene with distressing material opens with its content note and a button."""
+    if note:
+        _button(page, "Continue to the scene").click()
+
+
+def _stored(voila: Voila, code: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    store = JourneyStore(f"sqlite:///{voila.data / 'journeys.sqlite'}")
+    try:
+        journey = store.load(code, load_case(CASE))
+        assert journey is not None
+        return journey.path(), journey.reflections
+    finally:
+        store.close()
+
+
+def _restored_in_page(page: object, voila: Voila, code: str, text: str) -> None:
+    """Open the personal link; step back to the reflected scene; the text is all there."""
+    scenario = load_case(CASE)
+    first_scene, first_choice = scenario.study_path_steps()[0]
+    _open(page, voila, code)
+    _button(page, "Step back one choice").click()
+    _past_scene_note(page, scenario.scenes[first_scene].content_note)
+    _button(page, scenario.choice(first_scene, first_choice).label).click()
+    box = page.get_by_role("textbox", name="Your reflection")  # type: ignore[attr-defined]
+    assert box.input_value() == text
+
+
+def test_a_killed_kernel_loses_nothing_saved(page: object, voila: Voila) -> None:
+    text = "Before the crash I felt stretched. " * 20
+    code, choice = _play_first_choice_and_reflect(page, voila, text)
+    kernels = voila.kernels()
+    assert kernels, "the page's kernel is running"
+    for pid in kernels:
+        os.kill(pid, signal.SIGKILL)
+    path, reflections = _stored(voila, code)
+    assert [c for _, c in path] == [choice]
+    assert list(reflections.values()) == [text]
+    _restored_in_page(page, voila, code, text)
+
+
+def test_a_restarted_server_loses_nothing_saved(page: object, voila: Voila) -> None:
+    text = "Written just before the server went down."
+    code, _ = _play_first_choice_and_reflect(page, voila, text)
+    voila.stop()
+    voila.start()
+    _restored_in_page(page, voila, code, text)
+
+
+def test_markup_in_a_reflection_is_shown_as_text_and_never_runs(page: object, voila: Voila) -> None:
+    code, _ = _play_first_choice_and_reflect(page, voila, HOSTILE)
+    assert page.locator("img[src='x']").count() == 0  # type: ignore[attr-defined]
+    _restored_in_page(page, voila, code, HOSTILE)
+    assert page.locator("img[src='x']").count() == 0  # type: ignore[attr-defined]
+    assert page.dialogs == []  # type: ignore[attr-defined]
+    assert _stored(voila, code)[1] == {next(iter(_stored(voila, code)[1])): HOSTILE}
+
+
+def test_an_over_long_reflection_is_refused_before_anything_is_lost(
+    page: object, voila: Voila
+) -> None:
+    code, _ = _play_first_choice_and_reflect(page, voila, "the text I want to keep")
+    box = page.get_by_role("textbox", name="Your reflection")  # type: ignore[attr-defined]
+    box.fill("x" * (MAX_REFLECTION_CHARS + 1))
+    page.get_by_text("shorten it").wait_for()  # type: ignore[attr-defined]
+    time.sleep(2)
+    assert list(_stored(voila, code)[1].values()) == ["the text I want to keep"]
