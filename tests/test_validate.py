@@ -389,7 +389,7 @@ def _mutations() -> st.SearchStrategy[bytes]:
     return mutate()
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_mutations())
 def test_mutated_case_files_never_crash_the_validator(raw: bytes) -> None:
     scenario, problems = check_bytes("mutant.yaml", raw)
@@ -405,3 +405,67 @@ def test_random_bytes_never_crash_the_validator() -> None:
         raw = bytes(chooser.randrange(256) for _ in range(chooser.randrange(1, 400)))
         _, problems = check_bytes("noise.yaml", raw)
         assert problems and all(p.line >= 1 for p in problems)
+
+
+def _structural_mutations() -> st.SearchStrategy[bytes]:
+    """Valid YAML with a wrong thing in a random place: what a hurried author writes."""
+    import copy
+
+    import yaml
+
+    base = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    odd_values = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**12), 10**12),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=30),
+        st.lists(st.integers(), max_size=3),
+        st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+    )
+
+    def places(node: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        found = [path]
+        if isinstance(node, dict):
+            for key, value in node.items():
+                found += places(value, (*path, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                found += places(value, (*path, index))
+        return found
+
+    spots = places(base)[1:]
+
+    @st.composite
+    def mutate(draw: st.DrawFn) -> bytes:
+        data = copy.deepcopy(base)
+        for _ in range(draw(st.integers(1, 3))):
+            path = draw(st.sampled_from(spots))
+            parent: object = data
+            try:
+                for part in path[:-1]:
+                    parent = parent[part]  # type: ignore[index]
+                action = draw(st.sampled_from(["replace", "delete", "duplicate"]))
+                if action == "replace":
+                    parent[path[-1]] = draw(odd_values)  # type: ignore[index]
+                elif action == "delete":
+                    del parent[path[-1]]  # type: ignore[attr-defined]
+                elif isinstance(parent, list):
+                    parent.append(copy.deepcopy(parent[path[-1]]))  # type: ignore[index]
+            except (KeyError, IndexError, TypeError):
+                continue
+        return yaml.dump(
+            data, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False
+        ).encode()
+
+    return mutate()
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_structural_mutations())
+def test_a_thousand_structurally_broken_cases_each_get_a_message(raw: bytes) -> None:
+    scenario, problems = check_bytes("fuzzed.yaml", raw)
+    assert (scenario is None) == bool(problems)
+    for problem in problems:
+        assert problem.line >= 1 and problem.message
+        assert "Traceback" not in problem.message and "object at 0x" not in problem.message
