@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import random
-import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,7 @@ from casework.store import (
     new_token,
     normalise_token,
 )
-from casework.trust_model import Walker
+from casework.testing import simulate_learner
 
 
 @pytest.fixture
@@ -146,35 +144,7 @@ LEARNERS = 50
 
 
 def _learner(url: str, seed: int, seconds: float, results: multiprocessing.Queue) -> None:
-    """One learner: starts sessions, chooses, types, steps back, and saves each time."""
-    from casework.catalog import load_case as load
-    from casework.store import JourneyStore as Store
-    from casework.store import StoreError
-
-    scenario = load("demo")
-    store = Store(url)
-    chooser = random.Random(seed)
-    finished: dict[str, dict[str, object]] = {}
-    saves = errors = 0
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        token, journey = store.start(scenario)
-        walker = Walker(scenario)
-        while not walker.at_ending and time.monotonic() < deadline:
-            choice = chooser.choice(scenario.scenes[walker.node].choices).id
-            walker.step(choice)
-            journey.choose(scenario, choice)
-            journey.reflect(
-                "first_feelings", f"{seed}:{len(journey.steps)}:" + "x" * chooser.randrange(2000)
-            )
-            try:
-                store.save(token, journey)
-                saves += 1
-            except StoreError:
-                errors += 1
-        finished[token] = {"path": journey.path(), "reflections": dict(journey.reflections)}
-    store.close()
-    results.put((seed, saves, errors, finished))
+    results.put(simulate_learner(url, seed, seconds))
 
 
 def test_fifty_learners_writing_for_a_minute_lose_nothing(tmp_path: Path, demo) -> None:
@@ -195,16 +165,15 @@ def test_fifty_learners_writing_for_a_minute_lose_nothing(tmp_path: Path, demo) 
         process.join(timeout=30)
         assert process.exitcode == 0
     store = JourneyStore(url)
-    total_saves = sum(r[1] for r in reports)
-    assert sum(r[2] for r in reports) == 0, "a learner met a 'database is locked' error"
+    assert sum(r["errors"] for r in reports) == 0, "a learner met a 'database is locked' error"
     sessions = 0
-    for _seed, _saves, _errors, finished in reports:
-        for token, expected in finished.items():
+    for report in reports:
+        for token, expected in report["finished"].items():
             loaded = store.load(token, demo)
             assert loaded is not None
             assert loaded.path() == expected["path"]
             assert loaded.reflections == expected["reflections"]
             sessions += 1
     assert store.counts()["sessions"] == sessions
-    assert total_saves > LEARNERS * 10
+    assert sum(r["saves"] for r in reports) > LEARNERS * 10
     store.close()

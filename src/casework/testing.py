@@ -84,3 +84,43 @@ def invoke(args: Sequence[str]) -> Result:
         except SystemExit as exit_:
             code = exit_.code if isinstance(exit_.code, int) else 1
     return Result(code, out.getvalue(), err.getvalue())
+
+
+def simulate_learner(url: str, seed: int, seconds: float, case: str = "demo") -> dict[str, object]:
+    """One simulated hosted learner writing to the journey store for ``seconds``.
+
+    Starts sessions, takes random choices, writes reflections of random length, and saves
+    after every action, as the player does. Returns what it believes it saved, so a test
+    can check the store lost and mixed up nothing.
+    """
+    import random
+    import time
+
+    from casework.store import JourneyStore, StoreError
+    from casework.trust_model import Walker
+
+    scenario = load_case(case)
+    store = JourneyStore(url)
+    chooser = random.Random(seed)
+    finished: dict[str, dict[str, object]] = {}
+    saves = errors = 0
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            token, journey = store.start(scenario)
+            walker = Walker(scenario)
+            while not walker.at_ending and time.monotonic() < deadline:
+                choice = chooser.choice(scenario.scenes[walker.node].choices).id
+                walker.step(choice)
+                journey.choose(scenario, choice)
+                reflection = f"{seed}:{len(journey.steps)}:" + "x" * chooser.randrange(2000)
+                journey.reflect("first_feelings", reflection)
+                try:
+                    store.save(token, journey)
+                    saves += 1
+                except StoreError:
+                    errors += 1
+            finished[token] = {"path": journey.path(), "reflections": dict(journey.reflections)}
+    finally:
+        store.close()
+    return {"seed": seed, "saves": saves, "errors": errors, "finished": finished}
