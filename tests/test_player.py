@@ -86,7 +86,7 @@ def test_a_choice_is_saved_before_its_consequence_is_shown(
     story = learner.story()
     assert "You chose: Explain why you are here" in story
     assert "Practice idea:" in story and "respectful communication" in story
-    assert "Mason (2012): Findings: respectful communication" in story
+    assert "Mason (2012): Respectful communication: trust, honesty and feeling safe" in story
     assert "Parent&#x27;s trust in you rose by 4" in story
     assert learner.buttons()[-1] == "Continue to week 1: What did you write about me?"
 
