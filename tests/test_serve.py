@@ -15,7 +15,8 @@ def test_the_landing_page_renders_the_case_list(course_server: Server) -> None:
     assert status == 200
     assert ERROR_BANNER not in html and "Traceback" not in html
     assert "Holding in Mind" in html
-    assert "The cases" in html and "A first month with a new family" in html
+    assert "The cases" in html and "The Clarke reunification" in html
+    assert "A first month with a new family" not in html  # the authors' demonstration case
     assert "A teaching model, not a prediction" in html
 
 

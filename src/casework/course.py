@@ -20,6 +20,8 @@ def case_list_html(folder: Path | None = None) -> str:
     items = []
     for listing in list_cases(folder):
         scenario = listing.scenario
+        if scenario is not None and not scenario.case.listed:
+            continue
         if scenario is None:
             items.append(
                 f"<li><p>The case file <code>{escape(listing.path.name)}</code> has problems "
@@ -259,6 +261,20 @@ def show_references() -> None:
     display(Markdown(references_markdown()))
 
 
+def _paragraph_with(lines: list[str], word: str) -> str:
+    """The whole markdown paragraph (wrapped lines joined) that mentions ``word``."""
+    for index, line in enumerate(lines):
+        if word in line.lower():
+            start = index
+            while start > 0 and lines[start - 1].strip():
+                start -= 1
+            end = index
+            while end + 1 < len(lines) and lines[end + 1].strip():
+                end += 1
+            return " ".join(part.strip() for part in lines[start : end + 1])
+    return ""
+
+
 def module_list_html(folder: Path | None = None) -> str:
     """The course's modules in order: title, what it covers and how long, with a link."""
     import json as _json
@@ -272,9 +288,7 @@ def module_list_html(folder: Path | None = None) -> str:
         first = next((c for c in cells if c["cell_type"] == "markdown"), None)
         lines = "".join(first["source"]).splitlines() if first else []
         title = next((ln.lstrip("# ").strip() for ln in lines if ln.startswith("#")), path.stem)
-        time = next(
-            (ln.replace("*", "").strip(" -_") for ln in lines if "minute" in ln.lower()), ""
-        )
+        time = _paragraph_with(lines, "minute").replace("*", "").strip(" -_")
         items.append(
             f'<li><a href="{escape(path.name)}">{escape(title)}</a>'
             + (f"<br><span class='hm-small'>{escape(time)}</span>" if time else "")

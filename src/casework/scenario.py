@@ -217,6 +217,11 @@ class Case(_Frozen):
     allow_cycles: bool = Field(
         default=False, description="Declare true only if the case deliberately loops."
     )
+    listed: bool = Field(
+        default=True,
+        description="Shown in the learners' list of cases. False for drafts and for the "
+        "demonstration case, which authors still validate, play and map.",
+    )
 
 
 class Scenario:
