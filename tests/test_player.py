@@ -232,7 +232,7 @@ def test_in_an_assignment_prompts_point_to_the_graded_cells(demo, tmp_path: Path
     learner.press("Begin")
     learner.press("Explain why")
     assert _all(learner.player.story, widgets.Textarea) == []
-    assert "reflection cell of this assignment" in learner.story()
+    assert "matching reflection section of this assignment" in learner.story()
 
 
 def test_hosted_pages_keep_journeys_in_the_store_by_resume_code(

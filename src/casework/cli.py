@@ -221,7 +221,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _cohort(args: argparse.Namespace) -> int:
-    from casework.cohort import write_report
+    from casework.cohort import read_cohort, report_html
 
     folder = Path(args.submitted)
     if not folder.is_dir():
@@ -240,12 +240,13 @@ def _cohort(args: argparse.Namespace) -> int:
     def warn(message: str) -> None:
         print(("\n" if tty else "") + message, file=sys.stderr)
 
-    out = Path(args.out)
-    cohort = write_report(folder, out, progress=progress, warn=warn)
+    cohort = read_cohort(folder, progress=progress, warn=warn)
     if not cohort.journeys:
-        out.unlink(missing_ok=True)
         print(f"no usable journey files (*.journey.json) found in {folder}", file=sys.stderr)
         return 1
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report_html(cohort), encoding="utf-8")
     print(
         f"wrote {out}: {cohort.journeys} journey(s) in {len(cohort.cases)} case(s)"
         + (f", {cohort.skipped} skipped" if cohort.skipped else ""),

@@ -454,20 +454,6 @@ def report_html(cohort: Cohort, *, generated: datetime | None = None) -> str:
     )
 
 
-def write_report(
-    folder: Path,
-    out: Path,
-    *,
-    progress: Progress | None = None,
-    warn: Warn | None = None,
-) -> Cohort:
-    """Read the journeys under ``folder`` and write the report to ``out``."""
-    cohort = read_cohort(folder, progress=progress, warn=warn)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(report_html(cohort), encoding="utf-8")
-    return cohort
-
-
 __all__ = [
     "CasePaths",
     "Cohort",
@@ -477,5 +463,4 @@ __all__ = [
     "report_html",
     "sankey_figure",
     "spread_figure",
-    "write_report",
 ]

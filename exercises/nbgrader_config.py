@@ -1,0 +1,110 @@
+# nbgrader configuration for the Holding in Mind course.
+#
+# Run every nbgrader command from this folder (the course root). Each setting says why it is
+# here; docs/educator-guide.md walks through a term with every command.
+import collections
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.converters import Autograde, GenerateSolution
+from nbgrader.preprocessors import ClearMarkScheme, Execute, GetGrades
+from nbgrader.validator import Validator
+from traitlets import List
+
+c = get_config()  # noqa: F821 (nbgrader provides get_config when it reads this file)
+
+# The course id names the course in the exchange and in the gradebook.
+c.CourseDirectory.course_id = "holding-in-mind"
+
+# The gradebook. By default nbgrader keeps it in SQLite, in gradebook.db beside this file.
+# It holds the solutions, hidden tests and mark schemes: never release, share or commit it.
+# To keep it in PostgreSQL instead (several graders, or a hub), see the educator guide:
+# c.CourseDirectory.db_url = "postgresql+psycopg2://nbgrader@db.example.ac.uk/holding_in_mind"
+
+# Where released assignments and submissions are exchanged. nbgrader's default is
+# /srv/nbgrader/exchange; on JupyterHub it must be a folder every user can reach.
+# c.Exchange.root = "/srv/nbgrader/exchange"
+
+# --- What learners get ------------------------------------------------------------------
+
+# The concept check is a one-word value cell. nbgrader replaces the answer with this line,
+# so learners see a plain sentence to complete rather than "raise NotImplementedError()".
+c.ClearSolutions.code_stub = {
+    "python": 'answer = ""  # type your one-word answer between the quotes',
+}
+# Each reflection cell starts with this text; a cell left as it is scores 0 automatically.
+c.ClearSolutions.text_stub = (
+    "*Write your answer here: double-click this cell to edit it, and press Shift+Enter "
+    "when you have finished.*"
+)
+
+# --- Autograding ----------------------------------------------------------------------------
+
+# The learner's journey is saved beside the notebook as they play. Autograde copies every
+# file that also exists in source/ over the submission; if an educator ever plays the
+# source notebook, a journey file would appear there and overwrite every learner's.
+c.Autograde.exclude_overwriting = {
+    "clarke-reflection": ["clarke.journey.json"],
+    "keisha-reflection": ["keisha.journey.json"],
+}
+
+# Autograde re-runs each notebook in a fresh kernel: no widget clicks are replayed, and the
+# player only redraws from the saved journey. Widget state would add the player's charts to
+# every autograded notebook and feedback file for nothing, so it is not stored.
+c.Execute.store_widget_state = False
+
+
+class ExecuteWithoutWidgetState(Execute):
+    """nbgrader's Execute, with ``store_widget_state = False`` made safe.
+
+    nbclient 0.11 skips collecting widget state when it is off, but its stand-in for the Output
+    widget still writes into that state, so any notebook whose Output widget receives output
+    (the player's chart does) stops with a KeyError and the submission is not graded. Here the
+    Output widget writes into a scratch store, and nothing is written into the notebook.
+    """
+
+    def reset_execution_trackers(self) -> None:
+        super().reset_execution_trackers()
+        self.widget_state = collections.defaultdict(dict)
+
+    def set_widgets_metadata(self) -> None:
+        if self.store_widget_state:
+            super().set_widgets_metadata()
+
+
+def _fixed(preprocessors: list) -> list:
+    return [ExecuteWithoutWidgetState if p is Execute else p for p in preprocessors]
+
+
+# Every place nbgrader runs notebooks uses the safe version.
+c.Autograde.autograde_preprocessors = _fixed(
+    Autograde.class_traits()["autograde_preprocessors"].default()
+)
+c.GenerateSolution.preprocessors = _fixed(
+    GenerateSolution.class_traits()["preprocessors"].default()
+)
+c.Validator.preprocessors = _fixed(Validator.class_traits()["preprocessors"].default())
+# The slowest cell (drawing the player from a saved journey) took under 1.5 s here, and under
+# 3 s on a heavily loaded two-core machine. nbgrader's default limit of 30 s per cell is
+# doubled to leave room on a busy shared server; a cell past the limit scores 0.
+c.Execute.timeout = 60
+
+# --- Feedback -----------------------------------------------------------------------------
+
+
+# Autograde puts the graders' mark scheme back into the task cell (so graders see it in
+# formgrader); feedback is made from that notebook, so strip the mark scheme again before
+# learners see their feedback.
+class ClearMarkSchemeFromFeedback(ClearMarkScheme):
+    """nbgrader's ClearMarkScheme, declaring the one setting the feedback page passes to every
+    step (without it, each run warns that ``display_data_priority`` is not recognised)."""
+
+    display_data_priority = List(GetGrades.class_traits()["display_data_priority"].default()).tag(
+        config=True
+    )
+
+
+c.GenerateFeedback.preprocessors = [
+    GetGrades,
+    ClearMarkSchemeFromFeedback,
+    CSSHTMLHeaderPreprocessor,
+]
