@@ -138,6 +138,18 @@ def default_keeper(case_id: str, folder: str | Path | None = None) -> JourneyKee
 # --- the chart ---------------------------------------------------------------------------
 
 
+#: How plotly draws the chart in the page. ``responsive``: redraw to the window's width when
+#: it changes (a phone turned, a page zoomed to 200%), instead of being cut off. No plotly
+#: logo link and no "Share chart" button: that one uploads the chart to Plotly's cloud, and
+#: learner pages talk to no third party. The select tools mean nothing on this chart and
+#: each is one more Tab stop for keyboard users.
+CHART_CONFIG: dict[str, Any] = {
+    "responsive": True,
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["sendChartToCloud", "select2d", "lasso2d"],
+}
+
+
 class ChartView:
     """The relationship chart: a plotly figure shown in an Output and replaced on update.
 
@@ -153,7 +165,8 @@ class ChartView:
 
     def show(self, figure: Any, description: str) -> None:
         """Replace the chart; ``description`` is its text alternative."""
-        bundle = {"application/vnd.plotly.v1+json": _plotly_json(figure), "text/plain": description}
+        chart = {**_plotly_json(figure), "config": CHART_CONFIG}
+        bundle = {"application/vnd.plotly.v1+json": chart, "text/plain": description}
         self.current = bundle
         with self.output:
             self.output.clear_output(wait=True)
@@ -220,6 +233,10 @@ STYLE = """
 .hm-download a { display: inline-block; margin: 4px 12px 4px 0; padding: 8px 12px;
   border: 2px solid #0b5394; border-radius: 6px; color: #0b5394; }
 .hm-chart { min-height: 200px; }
+/* Widgets 100% wide plus ipywidgets' side margins would overflow a phone-width page. */
+.hm-player .jupyter-widgets { margin-left: 0; margin-right: 0; }
+.hm-player a, .hm-player code { overflow-wrap: anywhere; }
+.hm-chart img.plot-img:not([src]) { display: none; }
 @media (max-width: 480px) { .hm-player { font-size: 15px; } }
 </style>
 """
@@ -380,8 +397,8 @@ class Player:
         )
         if not self.write_reflections:
             note = widgets.HTML(
-                "<p>Write your answer in the reflection cell of this assignment, below the "
-                "player: that is where it is read and marked.</p>"
+                "<p>Write your answer in the matching reflection section of this assignment, "
+                "below the player: that is where it is read and marked.</p>"
             )
             return widgets.VBox([heading, note])
         box = widgets.Textarea(
@@ -490,13 +507,18 @@ class Player:
         code = widgets.Text(
             description="Have a resume code?",
             placeholder="XXXX-XXXX-...",
+            # Sent whole when the box loses focus: typed key by key, the page queues the
+            # updates behind one another and a quick Tab+Enter could resume with half a code.
+            continuous_update=False,
             style={"description_width": "initial"},
             layout=widgets.Layout(width="min(420px, 100%)"),
         )
         go = self._button(
             "Resume with this code", lambda: self._resume_with(code.value), "hm-control"
         )
-        self.resume.children = [panel, widgets.Box([code, go])]
+        row = widgets.Box([code, go])
+        row.add_class("hm-controls")
+        self.resume.children = [panel, row]
 
     @_guarded
     def _resume_with(self, code: str) -> None:
@@ -519,16 +541,31 @@ class Player:
 
     # --- learner actions -----------------------------------------------------------------------
 
+    def _focus_next_action(self) -> None:
+        """Move keyboard focus to what comes next (the first choice, or the button that goes
+        on): the button just pressed has gone, and focus must not fall back to the page top."""
+        for child in self.story.children:
+            if isinstance(child, widgets.Button):
+                child.focus()
+                return
+            if isinstance(child, widgets.VBox) and child.children:
+                first = child.children[0]
+                if isinstance(first, widgets.Button):
+                    first.focus()
+                    return
+
     @_guarded
     def _begin(self) -> None:
         self.stage = "scene"
         self.status.value = ""
         self._render()
+        self._focus_next_action()
 
     @_guarded
     def _see_note(self, scene: Scene) -> None:
         self._notes_seen.add(scene.id)
         self._render()
+        self._focus_next_action()
 
     @_guarded
     def _choose(self, choice_id: str) -> None:
@@ -546,9 +583,7 @@ class Player:
         self._flush()
         self.stage = "scene"
         self._render()
-        buttons = [c for c in self.story.children if isinstance(c, widgets.VBox)]
-        if buttons and buttons[-1].children:
-            buttons[-1].children[0].focus()
+        self._focus_next_action()
 
     @_guarded
     def _back(self) -> None:
