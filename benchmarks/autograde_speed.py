@@ -25,7 +25,6 @@ import platform
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ from pathlib import Path
 
 import nbformat
 
-from casework.testing import play_study_path
+from casework.testing import NbgraderFailed, play_study_path, run_nbgrader
 
 ROOT = Path(__file__).parents[1]
 BIN = Path(sys.executable).parent
@@ -44,29 +43,11 @@ YARDSTICK = "one-cell"
 STAMP = re.compile(r"^(\d\d:\d\d:\d\d\.\d{3}) (Creating/updating student)?")
 
 
-def _env(tmp: Path) -> dict[str, str]:
-    return dict(
-        os.environ,
-        PATH=os.pathsep.join([str(BIN), os.environ.get("PATH", "")]),
-        JUPYTER_PLATFORM_DIRS="1",
-        JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
-        IPYTHONDIR=str(tmp / "ipython"),
-        PYTHONWARNINGS="ignore",
-    )
-
-
 def nbgrader(tmp: Path, course: Path, *args: str) -> str:
-    done = subprocess.run(
-        [str(BIN / "nbgrader"), *args],
-        cwd=course,
-        env=_env(tmp),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"nbgrader {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-    return done.stdout + done.stderr
+    try:
+        return run_nbgrader(tmp, course, *args)
+    except NbgraderFailed as error:
+        raise SystemExit(str(error)) from None
 
 
 def one_cell_notebook() -> nbformat.NotebookNode:

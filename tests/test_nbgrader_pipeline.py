@@ -19,7 +19,6 @@ check the outcome from different sides.
 from __future__ import annotations
 
 import csv
-import os
 import re
 import shutil
 import subprocess
@@ -34,7 +33,13 @@ import pytest
 
 from casework.catalog import load_case
 from casework.scenario import Scenario
-from casework.testing import play, play_study_path
+from casework.testing import (
+    NbgraderFailed,
+    nbgrader_environment,
+    play,
+    play_study_path,
+    run_nbgrader,
+)
 from casework.trust_model import Walker
 
 ROOT = Path(__file__).parents[1]
@@ -74,36 +79,12 @@ RESTORED_FOR_EVERYONE = {"concept-check", "overall-level"}
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _env(tmp: Path) -> dict[str, str]:
-    """Keep Jupyter's runtime and IPython files inside the test's own folder.
-
-    nbgrader runs ``alembic`` by name when it opens a gradebook, so the environment's own
-    bin folder goes first on PATH, as it does once the environment is activated.
-    """
-    return dict(
-        os.environ,
-        PATH=os.pathsep.join([str(BIN), os.environ.get("PATH", "")]),
-        JUPYTER_PLATFORM_DIRS="1",
-        JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
-        IPYTHONDIR=str(tmp / "ipython"),
-        PYTHONWARNINGS="ignore",
-    )
-
-
 def nbgrader(tmp: Path, cwd: Path, *args: str) -> str:
     """Run one real nbgrader command; fail with its output if it fails. Returns its log."""
-    done = subprocess.run(
-        [str(BIN / "nbgrader"), *args],
-        cwd=cwd,
-        env=_env(tmp),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    log = done.stdout + done.stderr
-    if done.returncode != 0:
-        pytest.fail(f"nbgrader {' '.join(args)} failed ({done.returncode}):\n{log}")
-    return log
+    try:
+        return run_nbgrader(tmp, cwd, *args)
+    except NbgraderFailed as error:
+        pytest.fail(str(error))
 
 
 def _other_path(scenario: Scenario) -> list[str]:
@@ -464,7 +445,7 @@ def test_the_check_script_runs_as_a_command(term: Term) -> None:
         cwd=term.course,
         capture_output=True,
         text=True,
-        env=_env(term.course.parent),
+        env=nbgrader_environment(term.course.parent),
     )
     assert done.returncode == 1
     assert done.stdout.splitlines() == [
