@@ -27,8 +27,8 @@ start: $(STAMP)
 	$(BIN)/casework serve
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks deploy
+	$(BIN)/ruff format --check src tests benchmarks deploy
 	$(BIN)/python -m pytest
 
 lab: $(STAMP)

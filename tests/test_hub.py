@@ -1,0 +1,580 @@
+"""The course on a real JupyterHub: every learner has their own server, and only their own.
+
+A JupyterHub starts on 127.0.0.1 with the course's hub configuration (deploy/), the
+configurable-http-proxy from npm, a local spawner (every user's server is a process here,
+with its own home folder, as each pod has its own disk on Kubernetes) and the dummy
+authenticator. Two learners log in through a real browser, each lands on the course in
+Voila, opens a case, makes a choice and writes a reflection. Then, through the hub, neither
+can open the other's server, the other's journey (not even with the other's resume code), or
+JupyterLab; each journey is stored only in its learner's own store. An educator lands in
+JupyterLab with the formgrader.
+
+The proxy is installed with npm into a cache folder outside the repository
+(~/.cache/holding-in-mind/, or $XDG_CACHE_HOME); without npm the tests are skipped.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import runpy
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import sqlalchemy as sa
+from traitlets.config import Config
+
+from casework.catalog import load_case
+from casework.store import JourneyStore, normalise_token
+from conftest import ROOT, free_port, get
+
+CASE = "project_x"
+LEARNERS = ("ama", "bryn")
+EDUCATOR = "tutor"
+PROXY_VERSION = "5"
+BIN = Path(sys.executable).parent
+
+
+# --- configurable-http-proxy, from npm, outside the repository -------------------------------
+
+
+def _proxy_command() -> str:
+    """The proxy's executable: on PATH already (conda's jupyterhub brings one), or installed
+    once with npm into a cache folder that every later run reuses."""
+    found = shutil.which("configurable-http-proxy")
+    if found:
+        return found
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "holding-in-mind"
+    prefix = cache / f"configurable-http-proxy-{PROXY_VERSION}"
+    command = prefix / "node_modules" / ".bin" / "configurable-http-proxy"
+    if command.exists():
+        return str(command)
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip(
+            "the JupyterHub tests need configurable-http-proxy, installed with npm "
+            "(Node.js 20 or later); npm was not found, so they are skipped"
+        )
+    prefix.mkdir(parents=True, exist_ok=True)
+    installed = subprocess.run(
+        [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund",
+         "--loglevel=error", f"configurable-http-proxy@{PROXY_VERSION}"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    if installed.returncode != 0 or not command.exists():
+        message = f"npm could not install configurable-http-proxy:\n{installed.stderr[-2000:]}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return str(command)
+
+
+# --- a real JupyterHub -------------------------------------------------------------------------
+
+
+@dataclass
+class Hub:
+    url: str
+    folder: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+    children: set[int] = field(default_factory=set)
+
+    def home(self, name: str) -> Path:
+        return self.folder / "home" / name
+
+    def store(self, name: str) -> Path:
+        """Where a learner's server keeps journeys: the default store in their own home."""
+        return self.home(name) / ".local" / "share" / "holding-in-mind" / "journeys.sqlite"
+
+    def remember_children(self) -> None:
+        """Note every process the hub started (proxy, servers, kernels), to stop them all."""
+        parents = [self.process.pid]
+        while parents:
+            found = subprocess.run(
+                ["ps", "-o", "pid=", "--ppid", str(parents.pop())],
+                capture_output=True, text=True, check=False,
+            ).stdout.split()  # fmt: skip
+            for pid in map(int, found):
+                if pid not in self.children:
+                    self.children.add(pid)
+                    parents.append(pid)
+
+
+HUB_CONFIG = """
+# Written by tests/test_hub.py: what the distribution would choose, then the course's own
+# configuration exactly as deploy/ ships it.
+c.JupyterHub.bind_url = "http://127.0.0.1:{port}"
+c.JupyterHub.hub_bind_url = "http://127.0.0.1:{hub_port}"
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
+c.ConfigurableHTTPProxy.command = [{proxy!r}]
+c.ConfigurableHTTPProxy.pid_file = {pid_file!r}
+c.JupyterHub.db_url = "sqlite:///{folder}/jupyterhub.sqlite"
+c.JupyterHub.cookie_secret_file = {cookie_file!r}
+c.JupyterHub.authenticator_class = "dummy"
+c.JupyterHub.spawner_class = "simple"
+c.SimpleLocalProcessSpawner.home_dir_template = "{folder}/home/{{username}}"
+c.Spawner.ip = "127.0.0.1"
+c.Spawner.cmd = [{singleuser!r}]
+c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 120
+# What the course image sets for everyone (deploy/Dockerfile): the servers' configuration.
+c.Spawner.environment = {{
+    "JUPYTER_CONFIG_PATH": {config_path!r},
+    "JUPYTER_PATH": {data_path!r},
+    "JUPYTER_PLATFORM_DIRS": "1",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+}}
+{allow_root}
+load_subconfig({course_config!r})
+"""
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=20)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _stop_survivors(pids: set[int]) -> None:
+    """Anything the hub started that outlived it: asked to stop, then made to."""
+    for sig, grace in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        for pid in pids:
+            if _alive(pid):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + grace
+        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    proxy = _proxy_command()
+    folder = tmp_path_factory.mktemp("hub")
+    port, hub_port, api_port = free_port(), free_port(), free_port()
+    config = folder / "jupyterhub_config.py"
+    config.write_text(
+        HUB_CONFIG.format(
+            port=port,
+            hub_port=hub_port,
+            api_port=api_port,
+            proxy=proxy,
+            pid_file=str(folder / "proxy.pid"),
+            folder=folder,
+            cookie_file=str(folder / "cookie_secret"),
+            singleuser=str(BIN / "jupyterhub-singleuser"),
+            config_path=str(ROOT / "deploy" / "singleuser"),
+            data_path=str(ROOT / "share" / "jupyter"),
+            course_config=str(ROOT / "deploy" / "jupyterhub_config.py"),
+            # CI runs as root, and Jupyter Server refuses root unless told.
+            allow_root='c.Spawner.args = ["--allow-root"]' if os.geteuid() == 0 else "",
+        )
+    )
+    env = dict(
+        os.environ,
+        CONFIGPROXY_AUTH_TOKEN=secrets.token_hex(32),
+        HOLDING_IN_MIND_EDUCATORS=EDUCATOR,
+        JUPYTER_PLATFORM_DIRS="1",
+    )
+    env.pop("CASEWORK_DATA_DIR", None)
+    env.pop("CASEWORK_DATABASE_URL", None)
+    log = folder / "jupyterhub.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [str(BIN / "jupyterhub"), "-f", str(config)],
+            cwd=folder,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    running = Hub(f"http://127.0.0.1:{port}", folder, process, log)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"JupyterHub exited early:\n{log.read_text()[-5000:]}")
+            try:
+                if get(running.url + "/hub/health", timeout=5)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"JupyterHub did not answer within 90 s:\n{log.read_text()[-5000:]}")
+            time.sleep(0.5)
+        yield running
+    finally:
+        running.remember_children()
+        _stop(process)  # the hub stops the servers it spawned and the proxy it started
+        _stop_survivors(running.children)
+
+
+# --- learners in a real browser ---------------------------------------------------------------
+
+
+@dataclass
+class Learner:
+    name: str
+    context: object
+    page: object
+    code: str = ""
+    choice: str = ""
+    reflection: str = ""
+
+
+def _log_in(browser: object, hub: Hub, name: str, lands_on: str) -> tuple[object, object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("#username_input", name)
+    page.fill("#password_input", "any password")
+    page.click("#login_submit")
+    # The hub starts the server, then sends the browser to its default URL.
+    page.wait_for_url(f"**/user/{name}/{lands_on}", wait_until="commit", timeout=180_000)
+    return context, page
+
+
+def _play_and_reflect(learner: Learner, hub: Hub) -> None:
+    """Open a case through the hub, take its first choice on the study path, reflect."""
+    page = learner.page
+    page.goto(f"{hub.url}/user/{learner.name}/voila/render/cases/{CASE}.ipynb")  # type: ignore[attr-defined]
+    scenario = load_case(CASE)
+    first_scene, first_choice = scenario.study_path_steps()[0]
+    page.get_by_role("button", name="Begin the case").click()  # type: ignore[attr-defined]
+    if scenario.scenes[first_scene].content_note:
+        page.get_by_role("button", name="Continue to the scene").click()  # type: ignore[attr-defined]
+    page.get_by_role("button", name=scenario.choice(first_scene, first_choice).label).click()  # type: ignore[attr-defined]
+    page.get_by_text("You chose:").wait_for()  # type: ignore[attr-defined]
+    learner.reflection = (
+        f"{learner.name} wrote this: the visit left me unsettled " + secrets.token_hex(8)
+    )
+    page.get_by_role("textbox", name="Your reflection").fill(learner.reflection)  # type: ignore[attr-defined]
+    page.get_by_text("Saved at").wait_for()  # type: ignore[attr-defined]
+    learner.code = normalise_token(page.locator(".hm-resume code").inner_text())  # type: ignore[attr-defined]
+    learner.choice = first_choice
+
+
+@pytest.fixture(scope="module")
+def learners(browser: object, hub: Hub) -> Iterator[dict[str, Learner]]:
+    logged_in: dict[str, Learner] = {}
+    try:
+        for name in LEARNERS:
+            context, page = _log_in(browser, hub, name, "voila/render/index.ipynb")
+            logged_in[name] = Learner(name, context, page)
+        for learner in logged_in.values():
+            _play_and_reflect(learner, hub)
+        yield logged_in
+    finally:
+        for learner in logged_in.values():
+            learner.context.close()  # type: ignore[attr-defined]
+
+
+def _fetch(learner: Learner, url: str) -> tuple[int, str, dict[str, str]]:
+    """A request with the learner's own hub cookies, following redirects as a browser does."""
+    response = learner.context.request.get(url, max_redirects=10)  # type: ignore[attr-defined]
+    return response.status, response.text(), response.headers
+
+
+# --- the tests -------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_each_learner_lands_on_the_course_as_a_voila_app(learners: dict[str, Learner]) -> None:
+    for learner in learners.values():
+        page = learner.page
+        # The server's own root sends the learner to the course (singleuser.defaultUrl).
+        page.goto(page.url.split("/voila/")[0] + "/")  # type: ignore[attr-defined]
+        assert urlparse(page.url).path == f"/user/{learner.name}/voila/render/index.ipynb"  # type: ignore[attr-defined]
+        page.get_by_role("heading", name="The cases").wait_for()  # type: ignore[attr-defined]
+        text = page.inner_text("body")  # type: ignore[attr-defined]
+        assert "There was an error when executing cell" not in text
+        assert "Traceback" not in text
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_learners_cannot_reach_jupyterlab_terminals_or_nbgrader(
+    learners: dict[str, Learner], hub: Hub
+) -> None:
+    learner = learners[LEARNERS[0]]
+    mine = f"{hub.url}/user/{learner.name}"
+    for closed in ("/lab", "/lab/tree/index.ipynb", "/tree", "/notebooks/index.ipynb",
+                   "/terminals/1", "/api/terminals", "/formgrader", "/assignments"):  # fmt: skip
+        status, _, _ = _fetch(learner, mine + closed)
+        assert status == 404, f"{closed} answered {status} for a learner"
+    # What the course needs is still there: the page, and the kernel API Voila talks to.
+    assert _fetch(learner, mine + "/voila/render/index.ipynb")[0] == 200
+    assert _fetch(learner, mine + "/api/kernels")[0] == 200
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_a_learner_cannot_open_another_learners_server(
+    learners: dict[str, Learner], hub: Hub
+) -> None:
+    first, second = (learners[name] for name in LEARNERS)
+    for reader, owner in ((first, second), (second, first)):
+        theirs = f"{hub.url}/user/{owner.name}"
+        for path in (f"/voila/render/cases/{CASE}.ipynb?resume={owner.code}",
+                     "/api/contents", "/api/kernels", "/"):  # fmt: skip
+            status, text, _ = _fetch(reader, theirs + path)
+            assert status == 403, f"{reader.name} got {status} from {owner.name}'s {path}"
+            assert owner.reflection not in text
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_another_learners_resume_code_opens_nothing(learners: dict[str, Learner], hub: Hub) -> None:
+    """Even a copied resume code opens nothing: each learner's server has its own store."""
+    first, second = (learners[name] for name in LEARNERS)
+    page = first.page
+    page.goto(f"{hub.url}/user/{first.name}/voila/render/cases/{CASE}.ipynb?resume={second.code}")  # type: ignore[attr-defined]
+    page.get_by_text("That resume code was not found").wait_for()  # type: ignore[attr-defined]
+    assert second.reflection not in page.inner_text("body")  # type: ignore[attr-defined]
+    # Their own code still brings their own journey back.
+    page.goto(f"{hub.url}/user/{first.name}/voila/render/cases/{CASE}.ipynb?resume={first.code}")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Step back one choice").wait_for()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_each_journey_is_kept_only_in_its_learners_own_store(
+    learners: dict[str, Learner], hub: Hub
+) -> None:
+    scenario = load_case(CASE)
+    for learner in learners.values():
+        others = [other for other in learners.values() if other is not learner]
+        path = hub.store(learner.name)
+        assert path.exists(), f"{learner.name}'s store is in their own home"
+        store = JourneyStore(f"sqlite:///{path}")
+        try:
+            journey = store.load(learner.code, scenario)
+            assert journey is not None
+            assert [choice for _, choice in journey.path()] == [learner.choice]
+            assert list(journey.reflections.values()) == [learner.reflection]
+            for other in others:
+                assert store.load(other.code, scenario) is None
+        finally:
+            store.close()
+        stored = b"".join(p.read_bytes() for p in path.parent.glob("journeys.sqlite*"))
+        for other in others:
+            assert other.reflection.encode() not in stored
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_an_educator_gets_jupyterlab_and_the_formgrader(
+    browser: object, hub: Hub, learners: dict[str, Learner]
+) -> None:
+    context, _ = _log_in(browser, hub, EDUCATOR, "lab")
+    try:
+        educator = Learner(EDUCATOR, context, None)
+        mine = f"{hub.url}/user/{EDUCATOR}"
+        status, text, headers = _fetch(educator, mine + "/formgrader")
+        assert status == 200 and "formgrader" in text.lower()
+        # Without per-user subdomains, framing stays forbidden: the formgrader is opened in
+        # its own tab (/hub/user-redirect/formgrader/), never framed by another user's page.
+        assert headers["content-security-policy"] == "frame-ancestors 'none'"
+        assert _fetch(educator, f"{hub.url}/hub/user-redirect/formgrader/")[0] == 200
+        exercises = hub.home(EDUCATOR) / "holding-in-mind" / "exercises"
+        assert (exercises / "nbgrader_config.py").exists()
+        assert (exercises / "source" / "clarke-reflection").is_dir()
+        # Educators are not hub admins: learners' servers are closed to them too.
+        learner = learners[LEARNERS[0]]
+        status, text, _ = _fetch(educator, f"{hub.url}/user/{learner.name}/api/contents")
+        assert status == 403 and learner.reflection not in text
+    finally:
+        context.close()  # type: ignore[attr-defined]
+
+
+# --- the journey store on PostgreSQL: one role and schema per person ------------------------
+
+
+@dataclass
+class Postgres:
+    admin_url: str
+    process: subprocess.Popen[bytes]
+    folder: Path
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: CI (root) runs it as the postgres user."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[Postgres]:
+    """A throwaway PostgreSQL server on 127.0.0.1, with a hub admin role that may create
+    roles (not a superuser) and owns the course's database, as a host would set it up."""
+    pytest.importorskip("psycopg", reason="the PostgreSQL store needs psycopg")
+    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    initdb = shutil.which("initdb") or (binaries[-1] if binaries else None)
+    if initdb is None:
+        pytest.skip("no PostgreSQL server here (Debian: apt-get install postgresql)")
+    bindir = Path(initdb).parent
+    if os.geteuid() == 0:
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root, and there is no postgres user to run PostgreSQL as")
+    # Not under pytest's temporary folder: as root that is closed to the postgres user.
+    folder = Path(tempfile.mkdtemp(prefix="holding-in-mind-pg-"))
+    data, password = folder / "data", secrets.token_hex(16)
+    (folder / "pw").write_text(password)
+    if os.geteuid() == 0:
+        for path in (folder, folder / "pw"):
+            os.chown(path, owner.pw_uid, owner.pw_gid)
+    port = free_port()
+    process = None
+    try:
+        subprocess.run(
+            _as_postgres([initdb, "-D", str(data), "-U", "postgres_admin",
+                          f"--pwfile={folder / 'pw'}", "--auth=scram-sha-256"]),
+            check=True, capture_output=True,
+        )  # fmt: skip
+        process = subprocess.Popen(
+            _as_postgres([str(bindir / "postgres"), "-D", str(data), "-h", "127.0.0.1",
+                          "-p", str(port), "-k", str(folder)]),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        import psycopg
+
+        superuser = f"host=127.0.0.1 port={port} user=postgres_admin password={password}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = psycopg.connect(superuser + " dbname=postgres", autocommit=True)
+                break
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail("PostgreSQL did not start")
+                time.sleep(0.3)
+        hub_password = secrets.token_hex(16)
+        with connection:
+            connection.execute(f"CREATE ROLE hub_admin LOGIN CREATEROLE PASSWORD '{hub_password}'")
+            connection.execute("CREATE DATABASE holding_in_mind OWNER hub_admin")
+        yield Postgres(
+            f"postgresql+psycopg://hub_admin:{hub_password}@127.0.0.1:{port}/holding_in_mind",
+            process,
+            folder,
+        )
+    finally:
+        if process is not None:
+            _stop(process)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.server
+def test_on_postgresql_each_learner_has_a_store_no_one_else_can_read(postgres: Postgres) -> None:
+    """The hub's pre-spawn step (deploy/jupyterhub_config.py) gives each learner their own
+    role and schema; a learner's server only ever holds its own URL."""
+    import psycopg
+
+    course = runpy.run_path(str(ROOT / "deploy" / "jupyterhub_config.py"), {"c": Config()})
+    provision = course["provision_store"]
+    secret = secrets.token_hex(32)
+    urls = {name: provision(name, postgres.admin_url, secret) for name in LEARNERS}
+    assert provision(LEARNERS[0], postgres.admin_url, secret) == urls[LEARNERS[0]]  # again: same
+    for name, url in urls.items():
+        assert name not in url and "hub_admin" not in url
+
+    scenario = load_case(CASE)
+    first_scene, first_choice = scenario.study_path_steps()[0]
+    reflection = scenario.scenes[first_scene].reflection
+    assert reflection is not None
+    codes, texts = {}, {}
+    for name, url in urls.items():
+        store = JourneyStore(url)
+        try:
+            codes[name], journey = store.start(scenario)
+            journey.choose(scenario, first_choice)
+            texts[name] = f"{name}'s reflection " + secrets.token_hex(8)
+            journey.reflect(reflection.id, texts[name])
+            store.save(codes[name], journey)
+        finally:
+            store.close()
+
+    for name, url in urls.items():
+        other = next(n for n in LEARNERS if n != name)
+        store = JourneyStore(url)
+        try:
+            mine = store.load(codes[name], scenario)
+            assert mine is not None and list(mine.reflections.values()) == [texts[name]]
+            assert store.load(codes[other], scenario) is None  # their code means nothing here
+        finally:
+            store.close()
+        # Reaching into the other learner's schema directly is refused by PostgreSQL.
+        own = sa.engine.make_url(url)
+        with psycopg.connect(
+            host=own.host, port=own.port, dbname=own.database,
+            user=own.username, password=own.password, autocommit=True,
+        ) as connection:  # fmt: skip
+            for table in ("reflections", "sessions", "steps"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    connection.execute(f'SELECT * FROM "{course["store_role"](other)}".{table}')
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                connection.execute("CREATE TABLE public.drop_box (text varchar)")
+
+
+# --- the deployment files agree with each other --------------------------------------------
+
+
+def test_the_deployment_files_agree_with_each_other(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """What the hub test emulates is what the image and the chart values set."""
+    import yaml
+    from traitlets.config.loader import PyFileConfigLoader
+
+    values = yaml.safe_load((ROOT / "deploy" / "values.yaml").read_text())
+    course = runpy.run_path(str(ROOT / "deploy" / "jupyterhub_config.py"), {"c": Config()})
+    assert values["singleuser"]["defaultUrl"] == course["LEARNER_URL"]
+    mount = values["hub"]["extraFiles"]["holding-in-mind"]["mountPath"]
+    assert mount.startswith("/usr/local/etc/jupyterhub/jupyterhub_config.d/")
+    assert values["cull"]["enabled"] is True
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert "--file environment.yml" in dockerfile
+    # The hub test sets these two in the spawner's environment, standing in for the image.
+    assert "JUPYTER_CONFIG_PATH=${COURSE}/deploy/singleuser" in dockerfile
+    assert "JUPYTER_PATH=${COURSE}/share/jupyter" in dockerfile
+    ignored = (ROOT / "deploy" / "Dockerfile.dockerignore").read_text().split()
+    assert "exercises/gradebook.db" in ignored and "exercises/submitted" in ignored
+
+    # A server's own ServerApp.default_url would win over the hub's (singleuser.defaultUrl):
+    # the image's configuration must never set one, for either role.
+    for role in ("learner", "educator", ""):
+        monkeypatch.setenv("HOLDING_IN_MIND_ROLE", role)
+        monkeypatch.setenv("HOME", str(tmp_path / role))  # an educator's first start
+        loader = PyFileConfigLoader("jupyter_server_config.py", str(ROOT / "deploy" / "singleuser"))
+        config = loader.load_config()
+        assert "default_url" not in config.ServerApp
+        learner = role != "educator"  # no role, or an unknown one, is a learner
+        assert ("jupyterlab" in config.ServerApp.jpserver_extensions.get_value({})) is learner
+        seeded = tmp_path / role / "holding-in-mind" / "exercises" / "nbgrader_config.py"
+        assert seeded.exists() is not learner
