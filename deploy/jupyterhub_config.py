@@ -53,7 +53,15 @@ hub.Spawner.disable_user_config = True
 # the spawners' own sections are updated too, since a value set there (Zero to JupyterHub
 # puts singleuser.extraEnv in KubeSpawner.environment) would replace the Spawner one.
 for section in ("Spawner", "KubeSpawner", "SystemdSpawner"):
-    hub[section].environment.update({"HOLDING_IN_MIND_ROLE": "learner", "PYTHONNOUSERSITE": "1"})
+    hub[section].environment.update(
+        {
+            "HOLDING_IN_MIND_ROLE": "learner",
+            "PYTHONNOUSERSITE": "1",
+            # Each learner's server has a store of its own (their home, or their own database
+            # role): opening a case without a resume code may reopen their latest journey.
+            "CASEWORK_STORE_PER_LEARNER": "1",
+        }
+    )
 
 # --- Educators --------------------------------------------------------------------------------
 

@@ -177,3 +177,29 @@ def test_fifty_learners_writing_for_a_minute_lose_nothing(tmp_path: Path, demo) 
     assert store.counts()["sessions"] == sessions
     assert sum(r["saves"] for r in reports) > LEARNERS * 10
     store.close()
+
+
+def test_the_store_file_and_folder_are_for_the_server_user_alone(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("CASEWORK_DATA_DIR", str(tmp_path / "data"))
+    made = JourneyStore()
+    made.start(load_case("demo"))
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "data" / "journeys.sqlite").stat().st_mode & 0o777 == 0o600
+    made.close()
+
+
+def test_a_learners_own_store_reopens_their_latest_journey(store: JourneyStore, demo) -> None:
+    old_code, journey = store.start(demo)
+    journey.choose(demo, "explain_and_listen")
+    store.save(old_code, journey)
+    shared = StoreKeeper(store)  # a shared server: never guess whose journey it is
+    assert shared.load(demo)[0].steps == []
+    own = StoreKeeper(store, reopen_latest=True)
+    # The latest active session is the one `shared` just started; finish checking it is empty,
+    # then make the older journey the latest again by saving it.
+    store.save(old_code, journey)
+    reopened, message = own.load(demo)
+    assert reopened.path() == journey.path() and message is None
+    assert own.token != old_code and store.load(old_code, demo) is None

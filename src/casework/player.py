@@ -131,7 +131,11 @@ def default_keeper(case_id: str, folder: str | Path | None = None) -> JourneyKee
     if in_voila():
         from casework.store import StoreKeeper, shared_store
 
-        return StoreKeeper(shared_store(), resume_token(request_url()))
+        return StoreKeeper(
+            shared_store(),
+            resume_token(request_url()),
+            reopen_latest=os.environ.get("CASEWORK_STORE_PER_LEARNER") == "1",
+        )
     return FileKeeper(Path(folder or Path.cwd()) / f"{case_id}.journey.json")
 
 

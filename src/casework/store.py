@@ -112,7 +112,9 @@ def database_url() -> str:
     if url:
         return url
     folder = data_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        folder.chmod(0o700)  # learners' reflections: for the server's user alone
     return f"sqlite:///{folder / 'journeys.sqlite'}"
 
 
@@ -142,6 +144,10 @@ class JourneyStore:
         self.engine: Engine = sa.create_engine(self.url, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            database = self.engine.url.database
+            if database and database != ":memory:" and not Path(database).exists():
+                # Created owner-only; SQLite gives its -wal and -shm files the same mode.
+                os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
         if migrate:
             self.upgrade()
 
@@ -263,6 +269,31 @@ class JourneyStore:
             raise
         return journey
 
+    def reopen_latest(self, case_id: str) -> str | None:
+        """A new code for the most recent active session of a case, or None if there is none.
+
+        Only for a store that holds one learner's journeys (each learner's own server on
+        JupyterHub): there, opening a case with no code brings back where they were. The
+        old code stops working; only the new one, shown to the learner, opens the journey.
+        """
+        token = new_token()
+
+        def work(connection: Connection) -> bool:
+            latest = connection.execute(
+                sa.select(sessions.c.id)
+                .where(sessions.c.case_id == case_id, sessions.c.status == "active")
+                .order_by(sessions.c.updated_at.desc(), sessions.c.id.desc())
+                .limit(1)
+            ).first()
+            if latest is None:
+                return False
+            connection.execute(
+                sessions.update().where(sessions.c.id == latest.id).values(token_hash=_hash(token))
+            )
+            return True
+
+        return token if self._write(work) else None
+
     def status(self, token: str) -> str | None:
         """'active', 'set_aside', or None for a code the store has never issued."""
         with self.engine.connect() as connection:
@@ -354,13 +385,19 @@ def shared_store(url: str | None = None) -> JourneyStore:
 class StoreKeeper:
     """A player's journey kept in the store, under a learner's resume token."""
 
-    def __init__(self, store: JourneyStore, token: str | None = None) -> None:
+    def __init__(
+        self, store: JourneyStore, token: str | None = None, *, reopen_latest: bool = False
+    ) -> None:
         self.store = store
         self.token = normalise_token(token) if token else None
+        #: Set only where the store is this learner's alone (see ``JourneyStore.reopen_latest``).
+        self.reopen_latest = reopen_latest
         self.description = "saved on the course's server; use your resume code to come back"
 
     def load(self, scenario: Scenario) -> tuple[Journey, str | None]:
         message = None
+        if not self.token and self.reopen_latest:
+            self.token = self.store.reopen_latest(scenario.id)
         if self.token:
             try:
                 journey = self.store.load(self.token, scenario)
