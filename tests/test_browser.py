@@ -1,0 +1,425 @@
+"""Every case played in Debian's headless Chromium, by keyboard only, against the real server.
+
+The server is the session's ``course_server``: Voila started by ``casework serve``, exactly as
+``make start`` runs it. A learner's hands are Tab, Shift+Tab, Enter and Space; nothing is
+clicked with a mouse. Along each case's study path the tests check what a learner should see:
+each consequence, a chart that plotly really drew and that gains a point per choice, a
+reflection that outlives a reload of the page, the debrief, step back and restart. axe-core
+checks every page at its first scene, after a choice and at the ending (no serious or critical
+violation), and a 400 px-wide window must never make text scroll sideways.
+
+Without /usr/bin/chromium the ``browser`` fixture skips these tests with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from casework.catalog import load_case
+from casework.scenario import Ending, Scenario
+from casework.trust_model import trajectory
+from conftest import Server, tab_to
+
+pytestmark = pytest.mark.browser
+
+CASES = ("clarke", "keisha", "nicholls", "project_x")
+ERROR_BANNER = "There was an error when executing cell"
+#: axe-core impacts a learner page must never have (WCAG 2.2 AA and axe's best practices).
+BLOCKING_IMPACTS = {"serious", "critical"}
+REFLECTION = "What stays with me is how {case} made me slow down, and listen <first>."
+
+
+# --- what the page shows ---------------------------------------------------------------------
+
+#: The focused element described as a keyboard user's screen reader would name it.
+DESCRIBE_FOCUS = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return {tag: 'BODY', name: ''};
+  const label = e.labels && e.labels.length ? e.labels[0].innerText : '';
+  const name = (e.innerText || e.getAttribute('aria-label') || label || e.value || '').trim();
+  return {tag: e.tagName, name: name};
+}"""
+
+#: Markers per trace in every plotly chart on the page: [[n, n, n, n], ...].
+CHART_POINTS = """() => Array.from(document.querySelectorAll('.hm-chart .js-plotly-plot')).map(
+  plot => Array.from(plot.querySelectorAll('.scatterlayer .trace')).map(
+    trace => trace.querySelectorAll('path.point').length))"""
+
+#: Anything whose text a 400 px-wide reader would have to scroll sideways to read.
+SIDEWAYS_TEXT = """() => {
+  const problems = [];
+  const root = document.scrollingElement;
+  if (root.scrollWidth > root.clientWidth + 1)
+    problems.push(`the page scrolls sideways (${root.scrollWidth} px in ${root.clientWidth} px)`);
+  const width = document.documentElement.clientWidth;
+  for (const e of document.querySelectorAll('body *')) {
+    if (e.closest('.js-plotly-plot, script, style, noscript')) continue;
+    const style = getComputedStyle(e);
+    if (style.display === 'none' || style.visibility === 'hidden') continue;
+    const text = Array.from(e.childNodes).filter(
+      n => n.nodeType === 3 && n.textContent.trim()).map(n => n.textContent.trim()).join(' ');
+    const scrolls = ['auto', 'scroll'].includes(style.overflowX)
+      && e.scrollWidth > e.clientWidth + 1 && (e.innerText || '').trim();
+    if (scrolls) problems.push(`${e.className || e.tagName} scrolls sideways: `
+      + `${e.scrollWidth} px of text in ${e.clientWidth} px`);
+    if (!text) continue;
+    const box = e.getBoundingClientRect();
+    if (box.width && (box.right > width + 1 || box.left < -1))
+      problems.push(`text runs off the screen (${Math.round(box.left)}..`
+        + `${Math.round(box.right)} px): ${text.slice(0, 60)}`);
+  }
+  return problems.slice(0, 10);
+}"""
+
+
+def focus(page: Any) -> dict[str, str]:
+    return page.evaluate(DESCRIBE_FOCUS)
+
+
+def press_on(page: Any, name: str, key: str = "Enter") -> None:
+    """Tab to the control whose name starts with ``name`` and press ``key`` on it."""
+    if not focus(page)["name"].startswith(name):
+        tab_to(page, name, limit=200)
+    page.keyboard.press(key)
+
+
+def wait_for_focus(page: Any, name: str) -> None:
+    """The focused control's name comes to start with ``name`` (names change with the kernel)."""
+    try:
+        page.wait_for_function(
+            f"(name) => ({DESCRIBE_FOCUS})().name.startsWith(name)", arg=name, timeout=20_000
+        )
+    except Exception as error:
+        raise AssertionError(f"focus should be on {name!r}, found {focus(page)}") from error
+
+
+def chart_points(page: Any) -> list[list[int]]:
+    return page.evaluate(CHART_POINTS)
+
+
+def wait_for_points(page: Any, expected: int) -> None:
+    """The live chart is drawn as SVG and each of its lines has ``expected`` markers."""
+    try:
+        page.wait_for_function(
+            f"() => {{ const p = ({CHART_POINTS})(); return p.length === 1 && p[0].length > 0 "
+            f"&& p[0].every(n => n === {expected}); }}",
+            timeout=20_000,
+        )
+    except Exception as error:
+        chart = page.evaluate(
+            "() => (document.querySelector('.hm-chart') || {outerHTML: ''}).outerHTML"
+        )
+        raise AssertionError(
+            f"the chart should show {expected} points per line, it shows {chart_points(page)}: "
+            f"{chart[:1500]}"
+        ) from error
+
+
+def wait_for_text(page: Any, selector: str, text: str) -> None:
+    try:
+        page.locator(selector, has_text=text).first.wait_for(state="visible", timeout=20_000)
+    except Exception as error:
+        shown = page.locator(selector).all_inner_texts()
+        raise AssertionError(f"{selector} never showed {text!r}; it shows {shown}") from error
+
+
+def assert_accessible(page: Any, where: str) -> None:
+    """axe-core finds nothing serious or critical (moderate findings are listed, not fatal)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    response = Axe().run(page).response
+    blocking = [
+        f"{v['impact']} {v['id']}: {v['help']} at "
+        + ", ".join(f"{node['target']} {node['html'][:200]}" for node in v["nodes"][:5])
+        for v in response["violations"]
+        if v["impact"] in BLOCKING_IMPACTS
+    ]
+    assert not blocking, f"axe-core, {where}:\n" + "\n".join(blocking)
+
+
+def assert_fits_400px(page: Any, where: str) -> None:
+    size = page.viewport_size
+    page.set_viewport_size({"width": 400, "height": 800})
+    try:
+        page.wait_for_timeout(400)  # plotly and the widgets relayout on resize
+        problems = page.evaluate(SIDEWAYS_TEXT)
+        assert not problems, f"at 400 px wide, {where}:\n" + "\n".join(problems)
+    finally:
+        page.set_viewport_size(size)
+
+
+def assert_page_is_clean(page: Any, server: Server) -> None:
+    """No error banner, no traceback, no dialog, and nothing asked of any other server."""
+    html = page.content()
+    assert ERROR_BANNER not in html and "Traceback (most recent call last)" not in html
+    assert not page.dialogs, page.dialogs
+    own = (server.url, "data:", "blob:", "about:")
+    elsewhere = sorted({url for url in page.requests if not url.startswith(own)})
+    assert not elsewhere, f"third-party requests: {elsewhere}"
+
+
+def open_case(page: Any, server: Server, case_id: str, query: str = "") -> None:
+    page.goto(f"{server.url}/voila/render/cases/{case_id}.ipynb{query}", wait_until="commit")
+    wait_for_player(page, server)
+
+
+def wait_for_player(page: Any, server: Server) -> None:
+    try:
+        page.locator(".hm-player").wait_for(state="visible", timeout=90_000)
+    except Exception as error:
+        shown = page.evaluate("() => document.body ? document.body.innerText.slice(0, 500) : ''")
+        log = server.log.read_text(errors="replace")[-2000:]
+        raise AssertionError(f"no player on {page.url}; page shows {shown!r}\n{log}") from error
+
+
+# --- the path a learner takes ----------------------------------------------------------------
+
+
+def expected_points(scenario: Scenario, steps: list[tuple[str, str]], taken: int) -> int:
+    """Markers per line on the live chart after ``taken`` choices, as the model draws it."""
+    return len(trajectory(scenario, steps[:taken]).points)
+
+
+def mark_stale(page: Any) -> None:
+    """Mark what the story shows now, so that waits see only what the kernel draws next."""
+    page.evaluate(
+        "() => document.querySelectorAll('.hm-story *').forEach(e => e.dataset.stale = 1)"
+    )
+
+
+def reach_scene(page: Any, title: str, *, focus_moves: bool = True) -> None:
+    """Wait for a scene, passing its content note by keyboard if it has one.
+
+    Call ``mark_stale`` before the key press that leads here. After Continue, focus moves by
+    itself to the note's button or the first choice (``focus_moves``); after step back or
+    restart it stays on that button, so the learner Tabs to the note's button.
+    """
+    note = page.locator(".hm-story button:not([data-stale])", has_text="Continue to the scene")
+    heading = page.locator(".hm-scene h3:not([data-stale])", has_text=title)
+    heading.or_(note).first.wait_for(state="visible")
+    if note.count():
+        if focus_moves:
+            wait_for_focus(page, "Continue to the scene")
+        else:
+            tab_to(page, "Continue to the scene", limit=200)
+        page.keyboard.press("Space")
+    heading.wait_for(state="visible")
+
+
+def choose(page: Any, labels: list[str], label: str, key: str) -> None:
+    """Reach a choice with Tab and Shift+Tab from the first one, then press ``key``."""
+    wait_for_focus(page, labels[0])
+    index = labels.index(label)
+    if index < len(labels) - 1:
+        for _ in range(index + 1):
+            page.keyboard.press("Tab")
+        page.keyboard.press("Shift+Tab")
+    else:
+        for _ in range(index):
+            page.keyboard.press("Tab")
+    assert focus(page)["name"] == label
+    page.keyboard.press(key)
+
+
+def choice_labels(page: Any, scene: Any) -> list[str]:
+    """The scene's choice buttons, once all of them are drawn."""
+    choices = page.locator(".hm-choice:not([data-stale])")
+    choices.nth(len(scene.choices) - 1).wait_for(state="visible")
+    return [text.strip() for text in choices.all_inner_texts()]
+
+
+def write_reflection_and_reload(
+    page: Any, server: Server, case_id: str, scene: Any, label: str, *, by_link: bool
+) -> None:
+    """Type a reflection, load the page again (by the personal link, or a plain reload and the
+    resume code typed in), and find the words where they were written."""
+    text = REFLECTION.format(case=case_id)
+    tab_to_textbox(page, "Your reflection")
+    page.keyboard.type(text)
+    page.keyboard.press("Tab")  # out of the text box: no keyboard trap
+    assert focus(page)["tag"] != "TEXTAREA"
+    page.keyboard.press("Shift+Tab")
+    assert focus(page)["tag"] == "TEXTAREA"
+    wait_for_text(page, ".hm-status", "Saved at")
+    code = page.locator(".hm-resume code").inner_text().strip()
+    assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{1,4})+", code), code
+
+    if by_link:
+        # The personal link in the resume panel, followed with Enter, loads the page again.
+        for _ in range(200):
+            page.keyboard.press("Tab")
+            if "resume=" in (page.evaluate("() => document.activeElement.href || ''")):
+                break
+        else:
+            raise AssertionError("Tab never reached the personal resume link")
+        with page.expect_navigation(wait_until="commit"):
+            page.keyboard.press("Enter")
+        wait_for_player(page, server)
+        page.locator(".hm-resume code").wait_for(state="visible")
+        assert page.locator(".hm-resume code").inner_text().strip() == code
+    else:
+        # A plain reload starts afresh; the learner types the code they noted.
+        page.reload(wait_until="commit")
+        wait_for_player(page, server)
+        page.get_by_role("button", name="Begin the case").wait_for(state="visible")
+        tab_to_textbox(page, "Have a resume code?")
+        page.keyboard.type(code)
+        page.keyboard.press("Tab")
+        assert focus(page)["name"] == "Resume with this code"
+        page.keyboard.press("Enter")
+        wait_for_text(page, ".hm-status", "your journey has been restored")
+
+    # The reflection was written after the choice at this scene: step back to it and choose
+    # again, and the text box holds what was typed before the reload.
+    mark_stale(page)
+    press_on(page, "Step back one choice")
+    reach_scene(page, scene.title, focus_moves=False)  # a new page shows its note again
+    labels = choice_labels(page, scene)
+    tab_to(page, labels[0])
+    choose(page, labels, label, "Enter")
+    wait_for_text(page, ".hm-consequence h3", f"You chose: {label}")
+    assert page.locator(".hm-reflection textarea").input_value() == text
+
+
+def tab_to_textbox(page: Any, label: str, limit: int = 200) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        now = focus(page)
+        if now["tag"] in {"TEXTAREA", "INPUT"} and now["name"].startswith(label):
+            return
+        if now["tag"] == "TEXTAREA" and page.evaluate(
+            "() => (document.activeElement.labels[0] || {}).innerText || ''"
+        ).startswith(label):
+            return
+    raise AssertionError(f"Tab never reached the text box {label!r}")
+
+
+# --- the tests -------------------------------------------------------------------------------
+
+
+def test_the_landing_page_is_accessible_and_leads_to_every_case(
+    page: Any, course_server: Server
+) -> None:
+    page.goto(course_server.url + "/voila/render/index.ipynb", wait_until="commit")
+    page.locator("#cases-heading").wait_for(state="visible", timeout=90_000)
+    for case_id in CASES:
+        link = page.locator(f'a[href="cases/{case_id}.ipynb"]')
+        assert link.count() == 1, f"the case list should link {case_id}'s app page"
+        assert link.inner_text().strip() == load_case(case_id).title
+    assert_accessible(page, "on the landing page")
+    assert_fits_400px(page, "on the landing page")
+    assert_page_is_clean(page, course_server)
+
+    # A keyboard user follows a case's link in the list with Enter.
+    for _ in range(300):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.getAttribute('href')") == (
+            "cases/keisha.ipynb"
+        ):
+            break
+    else:
+        raise AssertionError("Tab never reached the link to the Keisha case")
+    # JupyterLab's renderer opens links from a page's output in a new tab.
+    with page.context.expect_page() as opened:
+        page.keyboard.press("Enter")
+    case_page = opened.value
+    case_page.wait_for_load_state("commit")
+    assert case_page.url == course_server.url + "/voila/render/cases/keisha.ipynb"
+    case_page.close()
+
+
+@pytest.mark.parametrize("case_id", CASES)
+def test_a_case_played_to_its_end_by_keyboard(
+    page: Any, course_server: Server, case_id: str
+) -> None:
+    scenario = load_case(case_id)
+    steps = scenario.study_path_steps()
+    reflect_at = next(
+        (i for i, (scene, _) in enumerate(steps) if scenario.scenes[scene].reflection), None
+    )
+    assert reflect_at is not None, f"{case_id}'s study path should invite a reflection"
+
+    open_case(page, course_server, case_id)
+    wait_for_text(page, ".hm-intro", "Content note")
+    wait_for_points(page, 1)  # the chart is drawn before the first choice: the start
+    mark_stale(page)
+    press_on(page, "Begin the case", "Enter")
+    first_scene = scenario.scenes[steps[0][0]]
+    reach_scene(page, first_scene.title)
+    assert_accessible(page, f"{case_id}, first scene")
+    assert_fits_400px(page, f"{case_id}, first scene")
+
+    for taken, (scene_id, choice_id) in enumerate(steps):
+        scene = scenario.scenes[scene_id]
+        choice = scenario.choice(scene_id, choice_id)
+        if taken:
+            reach_scene(page, scene.title)
+        labels = choice_labels(page, scene)
+        assert labels == [c.label for c in scene.choices]
+        before = expected_points(scenario, steps, taken)
+        wait_for_points(page, before)
+        choose(page, labels, choice.label, "Space" if taken % 2 else "Enter")
+
+        # The consequence, in the learner's view, and a chart one choice longer.
+        wait_for_text(page, ".hm-consequence h3", f"You chose: {choice.label}")
+        first_words = " ".join(choice.consequence.split()[:8])
+        assert first_words in " ".join(page.locator(".hm-consequence").inner_text().split())
+        after = expected_points(scenario, steps, taken + 1)
+        assert after >= before + 1
+        wait_for_points(page, after)
+        if taken == 0:
+            assert_accessible(page, f"{case_id}, after the first choice")
+            assert_fits_400px(page, f"{case_id}, after the first choice")
+        if taken == reflect_at:
+            write_reflection_and_reload(
+                page,
+                course_server,
+                case_id,
+                scene,
+                choice.label,
+                by_link=case_id in {"keisha", "project_x"},
+            )
+            wait_for_points(page, after)
+
+        # The consequence's button has the focus: Enter goes on.
+        nxt = scenario.node(trajectory(scenario, steps[: taken + 1]).position)
+        wanted = "See how the case ends" if isinstance(nxt, Ending) else "Continue to"
+        assert focus(page)["name"].startswith(wanted), focus(page)
+        mark_stale(page)
+        page.keyboard.press("Enter")
+
+    # The ending and its debrief, with the chart of both paths.
+    ending = nxt
+    assert isinstance(ending, Ending)
+    wait_for_text(page, ".hm-ending h3", f"Ending: {ending.title}")
+    ending_text = " ".join(page.locator(".hm-ending").inner_text().split())
+    assert "Debrief" in ending_text
+    assert " ".join(ending.debrief.split()[:8]) in ending_text
+    assert f"at {len(steps)} of {len(steps)} decisions" in ending_text
+    page.wait_for_function(
+        "() => document.querySelectorAll('.hm-chart .js-plotly-plot .main-svg').length"
+        " && document.querySelector('.hm-chart .js-plotly-plot').innerHTML.includes("
+        "'The path in the study')",
+        timeout=20_000,
+    )
+    assert_accessible(page, f"{case_id}, at the ending")
+    assert_fits_400px(page, f"{case_id}, at the ending")
+
+    # Step back from the ending: the last scene's choices again, the chart a choice shorter.
+    mark_stale(page)
+    press_on(page, "Step back one choice")
+    reach_scene(page, scenario.scenes[steps[-1][0]].title, focus_moves=False)
+    wait_for_points(page, expected_points(scenario, steps, len(steps) - 1))
+
+    # Start again: the button asks to be pressed twice, then the first scene and one point.
+    press_on(page, "Start the case again", "Enter")
+    wait_for_focus(page, "Press again to start again")
+    mark_stale(page)
+    page.keyboard.press("Space")
+    wait_for_text(page, ".hm-status", "You are back at the start")
+    reach_scene(page, first_scene.title, focus_moves=False)
+    wait_for_points(page, 1)
+    assert_page_is_clean(page, course_server)
