@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 
 from casework.catalog import load_case
 from casework.journey import Journey, JourneyError
-from casework.plots import INK, STUDY_COLOUR, style_chart
+from casework.plots import INK, STUDY_COLOUR, dimension_panels, style_chart
 from casework.scenario import Scenario
 from casework.trust_model import TEACHING_MODEL_NOTE, Trajectory, trajectory
 from casework.validate import CaseFileError
@@ -222,19 +222,9 @@ def _median_series(trajectories: list[Trajectory], dimension: str) -> tuple[list
 
 def spread_figure(case: CasePaths) -> go.Figure:
     """One panel per dimension: each learner's curve, the group's middle, the study's path."""
-    from plotly.subplots import make_subplots
-
     scenario = case.scenario
     dims = scenario.case.dimensions
-    columns = 2 if len(dims) > 1 else 1
-    rows = (len(dims) + columns - 1) // columns
-    figure = make_subplots(
-        rows=rows,
-        cols=columns,
-        subplot_titles=[escape(d.label) for d in dims],
-        vertical_spacing=0.16,
-        horizontal_spacing=0.08,
-    )
+    figure, columns, rows = dimension_panels(scenario)
     trajectories = case.trajectories()
     study = trajectory(scenario, scenario.study_path_steps()) if scenario.case.study_path else None
     for number, dimension in enumerate(dims):

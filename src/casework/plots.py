@@ -208,14 +208,14 @@ def relationship_figure(scenario: Scenario, trajectory: Trajectory) -> go.Figure
     return figure
 
 
-def debrief_figure(
-    scenario: Scenario,
-    learner: Trajectory,
-    study: Trajectory | None = None,
-    ghosts: dict[str, Trajectory] | None = None,
-    ghost_labels: dict[str, str] | None = None,
-) -> go.Figure:
-    """Small multiples, one panel per dimension: your path, the study's, and paths not taken."""
+def dimension_panels(scenario: Scenario) -> tuple[go.Figure, int, int]:
+    """An empty grid with one panel per dimension (two columns), titled with its label.
+
+    Returns the figure, the number of columns and the number of rows: the panel of the
+    ``i``-th dimension is at row ``i // columns + 1``, column ``i % columns + 1``.
+    """
+    from html import escape
+
     from plotly.subplots import make_subplots
 
     dims = scenario.case.dimensions
@@ -224,10 +224,23 @@ def debrief_figure(
     figure = make_subplots(
         rows=rows,
         cols=columns,
-        subplot_titles=[d.label for d in dims],
+        subplot_titles=[escape(d.label) for d in dims],
         vertical_spacing=0.16,
         horizontal_spacing=0.08,
     )
+    return figure, columns, rows
+
+
+def debrief_figure(
+    scenario: Scenario,
+    learner: Trajectory,
+    study: Trajectory | None = None,
+    ghosts: dict[str, Trajectory] | None = None,
+    ghost_labels: dict[str, str] | None = None,
+) -> go.Figure:
+    """Small multiples, one panel per dimension: your path, the study's, and paths not taken."""
+    dims = scenario.case.dimensions
+    figure, columns, rows = dimension_panels(scenario)
     series: list[tuple[str, Trajectory, dict[str, object], dict[str, object]]] = [
         (
             "Your path",
