@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import signal
 import socket
@@ -26,11 +27,26 @@ def free_port() -> int:
 
 
 def get(url: str, timeout: float = 60) -> tuple[int, str]:
+    """GET a page, within ``timeout`` seconds in all.
+
+    urllib's own timeout only bounds each read, and Voila keeps a slow page alive with
+    heartbeats, so the whole request runs in a worker thread with a deadline.
+    """
+
+    def fetch() -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8", "replace")
+
+    worker = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode("utf-8", "replace")
+        return worker.submit(fetch).result(timeout=timeout)
+    except concurrent.futures.TimeoutError:
+        raise OSError(f"no complete answer from {url} within {timeout:g} s") from None
+    finally:
+        worker.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass

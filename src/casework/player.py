@@ -106,12 +106,30 @@ def in_voila() -> bool:
     return "VOILA_SERVER_URL" in os.environ or "VOILA_APP_PORT" in os.environ
 
 
-def request_url() -> str | None:
-    """The address the learner opened (with preheated kernels, Voila hands it over later)."""
-    if os.environ.get("VOILA_PREHEAT") == "True":
-        from voila.utils import wait_for_request
+#: The address handed to this preheated kernel, once it has been (see ``request_url``).
+_handed_over: list[str] = []
 
-        return str(wait_for_request())
+
+def request_url() -> str | None:
+    """The address the learner opened.
+
+    A preheated kernel (``--preheat_kernel=True``) runs the page before anyone asks for it;
+    ``wait_for_request`` blocks until Voila hands the request over, as CGI-style variables
+    (SCRIPT_NAME, QUERY_STRING, ...). The kernel's VOILA_REQUEST_URL is then the address of
+    an earlier request (the one that made Voila refill its pool), which can carry another
+    learner's resume code, so it is never used here.
+    """
+    if os.environ.get("VOILA_PREHEAT") == "True":
+        if not _handed_over:
+            from voila.utils import wait_for_request
+
+            wait_for_request()
+            port = os.environ.get("SERVER_PORT", "")
+            host = os.environ.get("SERVER_NAME", "127.0.0.1") + (f":{port}" if port else "")
+            path = os.environ.get("SCRIPT_NAME", "")
+            query = os.environ.get("QUERY_STRING", "")
+            _handed_over.append(urlunparse(("http", host, path, "", query, "")))
+        return _handed_over[0]
     return os.environ.get("VOILA_REQUEST_URL")
 
 
@@ -259,6 +277,21 @@ def _guarded(method: F) -> F:
             return None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop, if this code runs inside an IPython kernel (else None)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return None
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 class Player:
@@ -492,7 +525,7 @@ class Player:
         from casework.store import display_token
 
         link = ""
-        url = os.environ.get("VOILA_REQUEST_URL")
+        url = request_url()
         if url:
             parts = urlparse(url)
             personal = urlunparse(parts._replace(query=urlencode({"resume": token})))
@@ -631,11 +664,16 @@ class Player:
     # --- saving reflections ----------------------------------------------------------------
 
     def _schedule_save(self) -> None:
+        """Save ``SAVE_DELAY`` seconds after the last keystroke, on the kernel's own loop.
+
+        Outside a kernel (a script, a test) there is no one to run a deferred save, so the
+        save happens at once; any other event loop that happens to be running is not ours.
+        """
         if self._save_handle is not None:
             self._save_handle.cancel()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+            self._save_handle = None
+        loop = _kernel_loop()
+        if loop is None:
             self._flush()
             return
         self._save_handle = loop.call_later(SAVE_DELAY, self._flush)

@@ -31,6 +31,8 @@ PAGE_EXTENSIONS = (
 #: The course's Voila template (share/jupyter/voila/templates/holding-in-mind): Voila's lab
 #: template without the stylesheets it fetches from a public CDN.
 TEMPLATE = "holding-in-mind"
+#: The longest a page's cell may run while the page is rendered (seconds).
+CELL_TIMEOUT_SECONDS = 60
 #: A kernel idle this long (seconds) is shut down; its journey is already saved.
 CULL_IDLE_SECONDS = 900
 
@@ -59,6 +61,9 @@ def voila_command(
         *(f"--VoilaConfiguration.extension_allowlist={name}" for name in PAGE_EXTENSIONS),
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         "--MappingKernelManager.cull_interval=60",
+        # A cell that never answers (an ipykernel 7 reply lost under load was seen once)
+        # ends in an error after a minute instead of leaving the page waiting for ever.
+        f"--NotebookClient.timeout={CELL_TIMEOUT_SECONDS}",
         "--Voila.log_level=WARN",
         f"--VoilaConfiguration.template={TEMPLATE}",
     ]
