@@ -163,16 +163,22 @@ def _play(args: argparse.Namespace) -> int:
         return 0
     dims = list(played.trajectory.dimensions)
     unit = scenario.case.time_unit.value
+    # Whole ids, so they can be copied into --choices.
+    scene_width = max([7, *(len(s["scene"]) for s in steps)])
+    choice_width = max([6, *(len(s["choice"]) for s in steps)])
     print(f"{scenario.title}\n{TEACHING_MODEL_NOTE}\n")
-    print(f"{unit:>7}  {'scene':<22} {'choice':<28} " + " ".join(f"{d[:9]:>9}" for d in dims))
+    print(
+        f"{unit:>7}  {'scene':<{scene_width}} {'choice':<{choice_width}} "
+        + " ".join(f"{d[:9]:>9}" for d in dims)
+    )
     start = played.trajectory.start
     print(
-        f"{start.time:>7g}  {'(start)':<22} {'':<28} "
+        f"{start.time:>7g}  {'(start)':<{scene_width}} {'':<{choice_width}} "
         + " ".join(f"{start.values[d]:>9.1f}" for d in dims)
     )
     for step in steps:
         print(
-            f"{step['time']:>7g}  {step['scene'][:22]:<22} {step['choice'][:28]:<28} "
+            f"{step['time']:>7g}  {step['scene']:<{scene_width}} {step['choice']:<{choice_width}} "
             + " ".join(f"{step['values'][d]:>9.1f}" for d in dims)
         )
     ending = played.ending
@@ -205,7 +211,8 @@ def _list(args: argparse.Namespace) -> int:
         print("no cases found", file=sys.stderr)
         return 1
     broken = 0
-    print(f"{'id':<12} {'title':<56} {'time span':<16} {'decisions':>9} {'endings':>7}")
+    width = max([5, *(len(i.scenario.title) for i in listings if i.scenario is not None)])
+    print(f"{'id':<12} {'title':<{width}} {'time span':<16} {'decisions':>9} {'endings':>7}")
     for item in listings:
         s = item.scenario
         if s is None:
@@ -285,6 +292,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CaseFileError as error:
         print(error, file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader stopped early (``casework play ... | head``): not an error.
+        sys.stdout = None  # type: ignore[assignment]
+        return 0
     except OSError as error:
         print(f"casework {args.command}: {error}", file=sys.stderr)
         return 1

@@ -32,7 +32,7 @@ from IPython.display import display
 
 from casework import views
 from casework.journey import Journey, JourneyError
-from casework.plots import debrief_figure, relationship_figure
+from casework.plots import debrief_chart, relationship_chart
 from casework.scenario import Ending, Scenario, Scene
 from casework.trust_model import Trajectory, alternatives, trajectory
 
@@ -186,8 +186,9 @@ class ChartView:
         self.current: dict[str, Any] = {}
 
     def show(self, figure: Any, description: str) -> None:
-        """Replace the chart; ``description`` is its text alternative."""
-        chart = {**_plotly_json(figure), "config": CHART_CONFIG}
+        """Replace the chart (plotly JSON or a figure); ``description`` is its text alternative."""
+        chart = figure if isinstance(figure, dict) else _plotly_json(figure)
+        chart = {**chart, "config": CHART_CONFIG}
         bundle = {"application/vnd.plotly.v1+json": chart, "text/plain": description}
         self.current = bundle
         with self.output:
@@ -381,7 +382,7 @@ class Player:
             self._render_ending(node, path)
             return
         self.chart.show(
-            relationship_figure(self.scenario, path), _chart_description(self.scenario, path)
+            relationship_chart(self.scenario, path), _chart_description(self.scenario, path)
         )
         if self.stage == "intro":
             begin = self._button("Begin the case", self._begin, "hm-primary")
@@ -463,7 +464,7 @@ class Player:
             scene_id = steps[self._ghost_step][0]
             labels = {c: self.scenario.choice(scene_id, c).label for c in ghosts}
         self.chart.show(
-            debrief_figure(self.scenario, path, study, ghosts, labels),
+            debrief_chart(self.scenario, path, study, ghosts, labels),
             _chart_description(self.scenario, path),
         )
 

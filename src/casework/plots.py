@@ -7,6 +7,7 @@ study path differs from other choices by line width and dash as well as colour.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -99,7 +100,7 @@ def case_map(scenario: Scenario) -> go.Figure:
             name="ending",
             marker={"symbol": "diamond", "size": 16, "color": ENDING_COLOUR},
             text=[e.title for e in endings],
-            textposition="middle right",
+            textposition="middle left",
             hovertext=[f"Ending: {e.title} ({e.kind})" for e in endings],
             hovertemplate="%{hovertext}<extra></extra>",
         )
@@ -157,54 +158,80 @@ def _x_range(scenario: Scenario) -> list[float]:
     return [first - pad, last + pad]
 
 
-def style_chart(figure: go.Figure, scenario: Scenario, title: str) -> None:
-    """The course's chart style: readable, accessible, and labelled as a teaching model."""
-    figure.update_layout(
-        # No default template: it would add about 8 KB to every chart update sent to a page.
-        template="none",
-        title={
+def _layout_style(title: str) -> dict[str, Any]:
+    return {
+        "title": {
             "text": title,
             "x": 0,
             "font": {"size": 16},
             "subtitle": {"text": SHORT_MODEL_NOTE, "font": {"size": 12, "color": INK}},
         },
-        font={"color": INK, "size": 13},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        hovermode="closest",
-        legend={"orientation": "h", "y": -0.22, "x": 0},
-        margin={"l": 48, "r": 16, "t": 70, "b": 90},
-        autosize=True,
-        height=440,
-    )
-    figure.update_xaxes(
-        title_text=scenario.case.time_unit.value,
-        range=_x_range(scenario),
-        gridcolor="#d9dde3",
-        zeroline=False,
-    )
-    figure.update_yaxes(range=_y_range(scenario), gridcolor="#d9dde3", zeroline=False)
+        "font": {"color": INK, "size": 13},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "hovermode": "closest",
+        "legend": {"orientation": "h", "y": -0.22, "x": 0},
+        "margin": {"l": 48, "r": 16, "t": 70, "b": 90},
+        "autosize": True,
+        "height": 440,
+    }
+
+
+def _x_axis_style(scenario: Scenario) -> dict[str, Any]:
+    return {
+        "title": {"text": scenario.case.time_unit.value},
+        "range": _x_range(scenario),
+        "gridcolor": "#d9dde3",
+        "zeroline": False,
+    }
+
+
+def _y_axis_style(scenario: Scenario) -> dict[str, Any]:
+    return {"range": _y_range(scenario), "gridcolor": "#d9dde3", "zeroline": False}
+
+
+def style_chart(figure: go.Figure, scenario: Scenario, title: str) -> None:
+    """The course's chart style: readable, accessible, and labelled as a teaching model."""
+    # No default template: it would add about 8 KB to every chart update sent to a page.
+    figure.update_layout(template="none", **_layout_style(title))
+    figure.update_xaxes(**_x_axis_style(scenario))
+    figure.update_yaxes(**_y_axis_style(scenario))
+
+
+def relationship_chart(scenario: Scenario, trajectory: Trajectory) -> dict[str, Any]:
+    """The live chart as plotly.js reads it: one line per dimension over the case's time.
+
+    Plain data rather than a ``go.Figure``: the player redraws this chart after every
+    choice, and building and serialising a validated figure cost a fresh kernel about a
+    second the first time (importing plotly's validators) and tens of milliseconds on
+    every choice after. ``relationship_figure`` is the same chart as a figure.
+    """
+    data = []
+    points = trajectory.points
+    for index, dimension in enumerate(scenario.case.dimensions):
+        colour, dash, symbol = DIMENSION_STYLES[index % len(DIMENSION_STYLES)]
+        data.append(
+            {
+                "type": "scatter",
+                "x": [p.time for p in points],
+                "y": [p.values[dimension.id] for p in points],
+                "mode": "lines+markers",
+                "name": dimension.label,
+                "line": {"color": colour, "dash": dash, "width": 2.5},
+                "marker": {"symbol": symbol, "size": 9, "color": colour},
+                "hovertext": [_hover(scenario, p, dimension.id) for p in points],
+                "hovertemplate": "%{hovertext}<extra></extra>",
+            }
+        )
+    layout = _layout_style("How the relationship has moved so far")
+    layout |= {"xaxis": _x_axis_style(scenario), "yaxis": _y_axis_style(scenario)}
+    return {"data": data, "layout": layout}
 
 
 def relationship_figure(scenario: Scenario, trajectory: Trajectory) -> go.Figure:
-    """The live chart: one line per dimension over the case's time, hover naming each choice."""
-    figure = go.Figure()
-    for index, dimension in enumerate(scenario.case.dimensions):
-        colour, dash, symbol = DIMENSION_STYLES[index % len(DIMENSION_STYLES)]
-        points = trajectory.points
-        figure.add_trace(
-            go.Scatter(
-                x=[p.time for p in points],
-                y=[p.values[dimension.id] for p in points],
-                mode="lines+markers",
-                name=dimension.label,
-                line={"color": colour, "dash": dash, "width": 2.5},
-                marker={"symbol": symbol, "size": 9, "color": colour},
-                hovertext=[_hover(scenario, p, dimension.id) for p in points],
-                hovertemplate="%{hovertext}<extra></extra>",
-            )
-        )
-    style_chart(figure, scenario, "How the relationship has moved so far")
+    """The live chart as a plotly figure (see ``relationship_chart``)."""
+    figure = go.Figure(relationship_chart(scenario, trajectory))
+    figure.update_layout(template="none")
     return figure
 
 
@@ -231,17 +258,17 @@ def dimension_panels(scenario: Scenario) -> tuple[go.Figure, int, int]:
     return figure, columns, rows
 
 
-def debrief_figure(
-    scenario: Scenario,
+#: A line on the debrief: its name, the path, its line style and its marker style.
+Series = tuple[str, Trajectory, dict[str, Any], dict[str, Any]]
+
+
+def _debrief_series(
     learner: Trajectory,
-    study: Trajectory | None = None,
-    ghosts: dict[str, Trajectory] | None = None,
-    ghost_labels: dict[str, str] | None = None,
-) -> go.Figure:
-    """Small multiples, one panel per dimension: your path, the study's, and paths not taken."""
-    dims = scenario.case.dimensions
-    figure, columns, rows = dimension_panels(scenario)
-    series: list[tuple[str, Trajectory, dict[str, object], dict[str, object]]] = [
+    study: Trajectory | None,
+    ghosts: dict[str, Trajectory] | None,
+    ghost_labels: dict[str, str] | None,
+) -> list[Series]:
+    series: list[Series] = [
         (
             "Your path",
             learner,
@@ -270,6 +297,20 @@ def debrief_figure(
                 {"symbol": symbol, "size": 7},
             )
         )
+    return series
+
+
+def debrief_figure(
+    scenario: Scenario,
+    learner: Trajectory,
+    study: Trajectory | None = None,
+    ghosts: dict[str, Trajectory] | None = None,
+    ghost_labels: dict[str, str] | None = None,
+) -> go.Figure:
+    """Small multiples, one panel per dimension: your path, the study's, and paths not taken."""
+    dims = scenario.case.dimensions
+    figure, columns, rows = dimension_panels(scenario)
+    series = _debrief_series(learner, study, ghosts, ghost_labels)
     for index, dimension in enumerate(dims):
         row, col = index // columns + 1, index % columns + 1
         for number, (name, path, line, marker) in enumerate(series):
@@ -297,3 +338,94 @@ def debrief_figure(
         legend={"y": -0.06 - 0.04 / rows},
     )
     return figure
+
+
+# --- the debrief as plain data ---------------------------------------------------------------
+#
+# The player draws the debrief from plain data for the reason given in
+# ``relationship_chart``: a kernel that never builds a ``go.Figure`` never imports plotly's
+# validators (about a second and 17 MB per learner). ``debrief_chart`` must stay the same
+# chart as ``debrief_figure``; tests/test_chart_data.py compares them.
+
+#: ``dimension_panels``' spacing, as make_subplots lays it out.
+PANEL_SPACING = {"horizontal": 0.08, "vertical": 0.16}
+
+
+def _axis_name(kind: str, number: int) -> str:
+    return kind if number == 1 else f"{kind}{number}"
+
+
+def debrief_chart(
+    scenario: Scenario,
+    learner: Trajectory,
+    study: Trajectory | None = None,
+    ghosts: dict[str, Trajectory] | None = None,
+    ghost_labels: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """``debrief_figure`` as plotly.js reads it: one panel per dimension, two columns."""
+    from html import escape
+
+    dims = scenario.case.dimensions
+    columns = 2 if len(dims) > 1 else 1
+    rows = (len(dims) + columns - 1) // columns
+    width = (1.0 - PANEL_SPACING["horizontal"] * (columns - 1)) / columns
+    height = (1.0 - PANEL_SPACING["vertical"] * (rows - 1)) / rows
+    layout = _layout_style("Your path beside the path in the study")
+    annotations = []
+    for cell in range(rows * columns):  # make_subplots gives every cell its axes
+        row, col = divmod(cell, columns)
+        x_start = col * (width + PANEL_SPACING["horizontal"])
+        y_end = min(1.0, 1.0 - row * (height + PANEL_SPACING["vertical"]))
+        y_start = max(0.0, y_end - height)
+        number = cell + 1
+        layout[_axis_name("xaxis", number)] = {
+            "anchor": _axis_name("y", number),
+            "domain": [x_start, x_start + width],
+            **_x_axis_style(scenario),
+        }
+        layout[_axis_name("yaxis", number)] = {
+            "anchor": _axis_name("x", number),
+            "domain": [y_start, y_end],
+            **_y_axis_style(scenario),
+        }
+        if cell < len(dims):
+            annotations.append(
+                {
+                    "font": {"size": 16},
+                    "showarrow": False,
+                    "text": escape(dims[cell].label),
+                    "x": x_start + width / 2,
+                    "xanchor": "center",
+                    "xref": "paper",
+                    "y": y_end,
+                    "yanchor": "bottom",
+                    "yref": "paper",
+                }
+            )
+    layout["annotations"] = annotations
+    layout["height"] = 300 * rows + 160
+    layout["margin"] = {**layout["margin"], "t": 100}
+    layout["legend"] = {**layout["legend"], "y": -0.06 - 0.04 / rows}
+    data = []
+    series = _debrief_series(learner, study, ghosts, ghost_labels)
+    for index, dimension in enumerate(dims):
+        for number, (name, path, line, marker) in enumerate(series):
+            points = path.points
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": [p.time for p in points],
+                    "y": [p.values[dimension.id] for p in points],
+                    "mode": "lines+markers",
+                    "name": name,
+                    "legendgroup": f"series{number}",
+                    "showlegend": index == 0,
+                    "line": line,
+                    "marker": {**marker, "color": line["color"]},
+                    "hovertext": [f"{name}<br>{_hover(scenario, p, dimension.id)}" for p in points],
+                    "hovertemplate": "%{hovertext}<extra></extra>",
+                    "xaxis": _axis_name("x", index + 1),
+                    "yaxis": _axis_name("y", index + 1),
+                }
+            )
+    return {"data": data, "layout": layout}
