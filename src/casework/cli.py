@@ -222,7 +222,7 @@ def _list(args: argparse.Namespace) -> int:
         first, last = s.time_span()
         span = f"{s.case.time_unit.value} {first:g}-{last:g}"
         print(
-            f"{s.id:<12} {s.title[:56]:<56} {span:<16} {s.decision_points():>9} {len(s.endings):>7}"
+            f"{s.id:<12} {s.title:<{width}} {span:<16} {s.decision_points():>9} {len(s.endings):>7}"
         )
     return 1 if broken else 0
 
