@@ -108,3 +108,7 @@ c.GenerateFeedback.preprocessors = [
     ClearMarkSchemeFromFeedback,
     CSSHTMLHeaderPreprocessor,
 ]
+
+# Reflections are markdown written by learners: the feedback page shows any HTML in them as
+# text, never as markup that runs (nbconvert sanitises only when asked).
+c.HTMLExporter.sanitize_html = True
