@@ -33,8 +33,11 @@ PAGE_EXTENSIONS = (
 TEMPLATE = "holding-in-mind"
 #: The longest a page's cell may run while the page is rendered (seconds).
 CELL_TIMEOUT_SECONDS = 60
-#: A kernel idle this long (seconds) is shut down; its journey is already saved.
-CULL_IDLE_SECONDS = 900
+#: A kernel with no page connected and idle this long (seconds) is shut down; its journey is
+#: already saved. Short, because a closed page's kernel is not always stopped by the page
+#: (Voila refuses the shutdown request without its tree page's _xsrf cookie, voila#1458),
+#: and each one holds about 100 MB until it is culled.
+CULL_IDLE_SECONDS = 300
 
 
 def course_dir() -> Path:
