@@ -36,6 +36,9 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/validate_speed.py
+	$(BIN)/python benchmarks/voila_speed.py
+	$(BIN)/python benchmarks/autograde_speed.py
+	$(BIN)/python benchmarks/reliability.py
 
 validate: $(STAMP)
 	$(BIN)/casework validate cases/

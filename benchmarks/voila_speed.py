@@ -1,0 +1,924 @@
+"""How fast and how heavy a case page is under Voila, as hosts would run it: measured, not asserted.
+
+Starts the course with Voila exactly as ``casework serve`` (``make start``) configures it, then
+again with a pool of preheated kernels for the case pages, and drives Debian's headless
+Chromium (never a downloaded browser) to measure, on the Clarke case:
+
+- **first choice clickable**: from navigation to the case's first button ("Begin the case")
+  being visible and live (Voila draws widgets only once the page's kernel answers), with a
+  cold browser cache: cold (every page view starts its kernel, as ``make start`` runs) and
+  warm (a preheated kernel from the pool); also a repeat visit with the browser's cache warm;
+- **a choice answered**: from a click on a choice to its consequence and the chart with one
+  more point on screen, p50 and p95 over at least 30 choices (and "Continue" to the next
+  scene, reported apart);
+- **memory**: resident (RSS) and proportional (PSS, shared pages divided among processes)
+  memory of one learner's kernel, after the page loads and after the choices;
+- **10 learners at once**: ten cold browsers opening the page together, then choosing
+  together; every kernel's memory and the server's.
+
+The **floor** is a static HTML page showing the same first scene, with the same styles and
+the same plotly chart (plotly.js served from the same machine), whose buttons answer in the
+browser alone: what no server-side approach can beat. Every time is also given as a ratio to
+that floor. Prints a table and writes ``benchmarks/results/latest.json``.
+
+    .venv/bin/python benchmarks/voila_speed.py              # about 6 minutes on 2 cores
+    .venv/bin/python benchmarks/voila_speed.py --quick      # a smoke run, about 2 minutes
+
+The machine's load average is recorded: on a shared machine, compare figures within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from contextlib import suppress
+from dataclasses import dataclass, field
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # runs as root in CI
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CASE = "clarke"
+PAGE = f"/voila/render/cases/{CASE}.ipynb"
+GIB = 1024**3
+MIB = 1024**2
+#: The host this figure is for: a 24 GB machine keeps 20% for the system and the server.
+HOST_MEMORY_GB = 24
+HOST_HEADROOM = 0.8
+
+#: Installed into every page before it loads: marks, on the page's own clock (ms from the
+#: start of navigation), when the first button is live and when the chart is drawn.
+MARKS = """(() => {
+  const marks = {};
+  window.__marks = marks;
+  const look = () => {
+    if (!marks.clickable) {
+      for (const b of document.querySelectorAll('button')) {
+        if (b.textContent.trim() === 'Begin the case' && b.offsetParent !== null && !b.disabled) {
+          marks.clickable = performance.now();
+          break;
+        }
+      }
+    }
+    if (!marks.chart && document.querySelector('.js-plotly-plot .scatterlayer path.point'))
+      marks.chart = performance.now();
+    if (!marks.clickable || !marks.chart) requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+})();"""
+
+#: Click a button by its text and resolve with the milliseconds until ``ready`` holds, polled
+#: every frame (so the time includes the browser drawing it).
+CLICK_UNTIL = """async ([selector, label, ready, args]) => {
+  const button = Array.from(document.querySelectorAll(selector))
+    .find(b => b.textContent.trim() === label);
+  if (!button) throw new Error('no button ' + label);
+  const done = new Function('args', ready);
+  const started = performance.now();
+  button.click();
+  return await new Promise((resolve, reject) => {
+    const look = () => {
+      if (done(args)) resolve(performance.now() - started);
+      else if (performance.now() - started > 30000) reject(new Error('no answer to ' + label));
+      else requestAnimationFrame(look);
+    };
+    requestAnimationFrame(look);
+  });
+}"""
+
+#: Ready after a choice: its consequence is shown and the chart has the expected points.
+CONSEQUENCE_SHOWN = """
+  const heading = document.querySelector('.hm-consequence h3');
+  const trace = document.querySelector('.hm-chart .js-plotly-plot .scatterlayer .trace');
+  return !!heading && heading.textContent.includes(args.label) && !!trace
+    && trace.querySelectorAll('path.point').length === args.points;
+"""
+#: Ready after Continue: the next scene's choices, or its content note, are shown.
+SCENE_SHOWN = """
+  const heading = document.querySelector('.hm-scene h3');
+  const note = Array.from(document.querySelectorAll('.hm-story button'))
+    .find(b => b.textContent.trim() === 'Continue to the scene');
+  return !!note || (!!heading && heading.textContent.includes(args.title)
+    && document.querySelectorAll('.hm-choice').length === args.choices);
+"""
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile, linear between ranks (numpy's default)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "p50": round(percentile(values, 50), 1),
+        "p95": round(percentile(values, 95), 1),
+        "min": round(min(values), 1) if values else float("nan"),
+        "max": round(max(values), 1) if values else float("nan"),
+    }
+
+
+def memory(pid: int) -> dict[str, float]:
+    info = psutil.Process(pid).memory_full_info()
+    return {"rss_mb": round(info.rss / MIB, 1), "pss_mb": round(info.pss / MIB, 1)}
+
+
+# --- servers -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class VoilaServer:
+    """The course under Voila, as ``casework serve`` starts it, plus ``extra`` arguments."""
+
+    extra: list[str] = field(default_factory=list)
+    url: str = ""
+    process: subprocess.Popen[bytes] | None = None
+    data: Path | None = None
+    log: Path | None = None
+
+    def start(self) -> VoilaServer:
+        from casework.serve import voila_command, voila_environment
+
+        port = free_port()
+        self.data = Path(tempfile.mkdtemp(prefix="hm-bench-"))
+        self.log = self.data / "voila.log"
+        environment = voila_environment() | {"CASEWORK_DATA_DIR": str(self.data / "store")}
+        with self.log.open("wb") as sink:
+            self.process = subprocess.Popen(
+                [*voila_command(port=port), *self.extra],
+                cwd=ROOT,
+                env=environment,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Voila exited:\n{self.log.read_text()[-3000:]}")
+            with suppress(OSError), urllib.request.urlopen(self.url + "/", timeout=5) as answer:
+                if answer.status == 200:
+                    return self
+            time.sleep(0.3)
+        raise RuntimeError("Voila did not answer within 120 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=30)
+        if self.data:
+            shutil.rmtree(self.data, ignore_errors=True)
+
+    def kernels(self) -> list[psutil.Process]:
+        assert self.process is not None
+        found = []
+        for child in psutil.Process(self.process.pid).children(recursive=True):
+            with suppress(psutil.Error):  # a kernel just shut down is a zombie until reaped
+                if child.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(
+                    child.cmdline()
+                ):
+                    found.append(child)
+        return found
+
+    def kernel(self, kernel_id: str) -> psutil.Process:
+        for child in self.kernels():
+            if f"kernel-{kernel_id}.json" in " ".join(child.cmdline()):
+                return child
+        raise LookupError(f"no kernel process for {kernel_id}")
+
+    def server_memory(self) -> dict[str, float]:
+        assert self.process is not None
+        return memory(self.process.pid)
+
+    def wait_settled(self, kernels: int, timeout: float = 240) -> float:
+        """Wait until ``kernels`` kernels run and all of them are idle; seconds waited."""
+        started = time.monotonic()
+        quiet = 0
+        while time.monotonic() - started < timeout:
+            running = self.kernels()
+            for process in running:
+                with suppress(psutil.Error):
+                    process.cpu_percent(interval=None)  # starts the count
+            time.sleep(0.5)
+            busy = 0.0
+            for process in running:
+                with suppress(psutil.Error):
+                    busy += process.cpu_percent(interval=None)
+            quiet = quiet + 1 if len(running) >= kernels and busy < 3 * len(running) + 1 else 0
+            if quiet >= 3:
+                return time.monotonic() - started
+        raise RuntimeError(f"{kernels} kernels did not settle within {timeout} s")
+
+
+class StaticFloor:
+    """The same first scene as a static page: HTML, the course's styles, plotly.js."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="hm-floor-"))
+        self._write()
+        handler = partial(_QuietHandler, directory=str(self.folder))
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _write(self) -> None:
+        import plotly
+
+        from casework import views
+        from casework.catalog import load_case
+        from casework.journey import Journey
+        from casework.player import CHART_CONFIG, STYLE
+        from casework.plots import relationship_chart
+        from casework.trust_model import trajectory
+
+        scenario = load_case(CASE)
+        shutil.copy(
+            Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
+            self.folder / "plotly.min.js",
+        )
+        path = trajectory(scenario, [])
+        steps = []  # every step of the study path, drawn as the player draws it
+        taken: list[tuple[str, str]] = []
+        for scene_id, choice_id in scenario.study_path_steps():
+            scene = scenario.scenes[scene_id]
+            before = trajectory(scenario, taken)
+            taken.append((scene_id, choice_id))
+            after = trajectory(scenario, taken)
+            choice = scenario.choice(scene_id, choice_id)
+            moved = views.movement_lines(scenario, before.points[-1].values, after.steps[-1].values)
+            steps.append(
+                {
+                    "scene": views.scene_html(scenario, scene),
+                    "choices": [c.label for c in scene.choices],
+                    "label": choice.label,
+                    "consequence": views.consequence_html(scenario, choice, moved),
+                    "figure": relationship_chart(scenario, after),
+                }
+            )
+        data = {
+            "start": relationship_chart(scenario, path),
+            "config": CHART_CONFIG,
+            "steps": steps,
+        }
+        (self.folder / "case.js").write_text(
+            "window.CASE = " + json.dumps(data) + ";\n" + FLOOR_SCRIPT, encoding="utf-8"
+        )
+        journey = Journey.new(scenario)
+        page = (
+            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{views.escape(scenario.title)}</title>{STYLE}"
+            '<script defer src="plotly.min.js"></script><script defer src="case.js"></script>'
+            '</head><body><main class="hm-player">'
+            f'<p class="hm-small"><strong>{views.escape(scenario.title)}</strong></p>'
+            '<div class="hm-status"></div>'
+            f'<div id="timeline">{views.timeline_html(scenario, journey, path)}</div>'
+            '<div class="hm-main"><div class="hm-story" id="story">'
+            f"{views.case_intro_html(scenario)}"
+            '<button class="hm-primary widget-button">Begin the case</button></div>'
+            '<div class="hm-chartpanel"><div class="hm-chart"><div id="chart"></div></div>'
+            f"{views.chart_caption_html(scenario)}</div></div>"
+            '<div class="hm-controls"><button>Step back one choice</button>'
+            "<button>Start the case again</button></div></main></body></html>"
+        )
+        (self.folder / "index.html").write_text(page, encoding="utf-8")
+
+
+#: The floor's buttons: scene, consequence and chart drawn in the browser, no server.
+FLOOR_SCRIPT = """
+const story = document.getElementById('story');
+let step = 0;
+function draw(figure) {
+  return Plotly.react('chart', figure.data, figure.layout, CASE.config);
+}
+function showScene() {
+  const s = CASE.steps[step % CASE.steps.length];
+  story.innerHTML = s.scene + s.choices.map(
+    c => '<button class="hm-choice widget-button">' + c + '</button>').join('');
+}
+story.addEventListener('click', (event) => {
+  const button = event.target.closest('button');
+  if (!button) return;
+  const label = button.textContent.trim();
+  if (label === 'Begin the case') { showScene(); return; }
+  if (button.classList.contains('hm-choice')) {
+    const s = CASE.steps[step % CASE.steps.length];
+    story.innerHTML = s.consequence + '<button class="hm-primary widget-button">Continue</button>';
+    draw(s.figure);
+    return;
+  }
+  if (label === 'Continue') { step += 1; showScene(); }
+});
+draw(CASE.start);
+"""
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+# --- one learner --------------------------------------------------------------------------------
+
+
+async def open_page(
+    browser: Any, url: str, context: Any = None, timeout_s: float = 100
+) -> tuple[Any, Any, dict]:
+    """Open ``url`` in a fresh browser (cold cache) or ``context``; wait for its first button.
+
+    A page that never finishes (Voila's lost-reply fault, about one load in forty on a busy
+    machine; cells time out after a minute) is reloaded once, as a learner would, and its
+    time counts from the first attempt.
+    """
+    own = context is None
+    if own:
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        await context.add_init_script(MARKS)
+    page = await context.new_page()
+    started = time.monotonic()
+    reloaded = False
+    for attempt in range(2):
+        await page.goto(url, wait_until="commit", timeout=180_000)
+        try:
+            await page.wait_for_function(
+                "() => window.__marks && window.__marks.clickable && window.__marks.chart",
+                timeout=timeout_s * 1000,
+            )
+            break
+        except Exception:
+            if attempt:
+                raise
+            reloaded = True
+    timing = await page.evaluate(
+        """() => { const n = performance.getEntriesByType('navigation')[0] || {};
+        return {clickable: window.__marks.clickable, chart: window.__marks.chart,
+                first_byte: n.responseStart, html_done: n.responseEnd,
+                dom_ready: n.domContentLoadedEventEnd};}"""
+    )
+    if reloaded:
+        waited = (time.monotonic() - started) * 1000
+        timing |= {"reloaded": True, "clickable": waited, "chart": waited}
+    return context, page, timing
+
+
+async def kernel_id(page: Any) -> str:
+    return await page.evaluate(
+        "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+    )
+
+
+async def leave(page: Any, server_url: str) -> None:
+    """Close the page as a learner does, so that Voila shuts its kernel down.
+
+    Voila's page asks for that on unload, but the request is refused unless the browser holds
+    the server's _xsrf cookie, which the case page never sets (the home page does): without
+    this visit every page view would leave its kernel running until it is culled.
+    """
+    with suppress(Exception):
+        await page.request.get(server_url + "/")
+        await page.close(run_before_unload=True)
+        await asyncio.sleep(0.3)
+
+
+async def close_page(context: Any, page: Any, server_url: str) -> None:
+    await leave(page, server_url)
+    await context.close()
+
+
+class Progress:
+    """Where a learner is in the case, by the model: what the page must show next."""
+
+    def __init__(self) -> None:
+        from casework.catalog import load_case
+
+        self.scenario = load_case(CASE)
+        self.taken: list[tuple[str, str]] = []
+
+    def node(self) -> Any:
+        from casework.trust_model import trajectory
+
+        return self.scenario.node(trajectory(self.scenario, self.taken).position)
+
+    def points(self) -> int:
+        from casework.trust_model import trajectory
+
+        return len(trajectory(self.scenario, self.taken).points)
+
+
+async def play(page: Any, choices: int, seed: int, *, floor: bool = False) -> dict[str, list]:
+    """Make ``choices`` choices (the study path first, then random ones), timing each choice
+    and each Continue. Restarts the case at every ending."""
+    from casework.scenario import Ending
+
+    rng = random.Random(seed)
+    study = Progress().scenario.study_path_steps()
+    clicks: list[float] = []
+    continues: list[float] = []
+    path = Progress()
+    await click_until(page, "button", "Begin the case", SCENE_SHOWN, first_scene_args(path))
+    round_ = 0
+    while len(clicks) < choices:
+        node = path.node()
+        await pass_note(page, node.title)
+        index = len(path.taken)
+        if floor:
+            choice = node.choices[[c.id for c in node.choices].index(study[index][1])]
+        elif round_ == 0 and index < len(study):
+            choice = path.scenario.choice(node.id, study[index][1])
+        else:
+            choice = rng.choice(node.choices)
+        path.taken.append((node.id, choice.id))
+        points = path.points()
+        clicks.append(
+            await click_until(
+                page,
+                ".hm-choice",
+                choice.label,
+                CONSEQUENCE_SHOWN,
+                {"label": choice.label, "points": points},
+            )
+        )
+        nxt = path.node()
+        if isinstance(nxt, Ending) or (floor and len(path.taken) == len(study)):
+            round_ += 1
+            path.taken = []
+            if floor:
+                await click_until(page, "button", "Continue", SCENE_SHOWN, first_scene_args(path))
+            else:
+                await restart(page, path)
+            continue
+        label = "Continue" if floor else (await page.locator(".hm-primary").last.inner_text())
+        continues.append(
+            await click_until(
+                page,
+                "button",
+                label.strip(),
+                SCENE_SHOWN,
+                {"title": nxt.title, "choices": len(nxt.choices)},
+            )
+        )
+    return {"clicks": clicks, "continues": continues}
+
+
+def first_scene_args(path: Progress) -> dict[str, Any]:
+    node = path.node()
+    return {"title": node.title, "choices": len(node.choices)}
+
+
+async def click_until(page: Any, selector: str, label: str, ready: str, args: Any) -> float:
+    return float(await page.evaluate(CLICK_UNTIL, [selector, label, ready, args]))
+
+
+async def pass_note(page: Any, title: str) -> None:
+    note = page.locator(".hm-story button", has_text="Continue to the scene")
+    if await note.count():
+        await note.click()
+    await page.locator(".hm-scene h3", has_text=title).wait_for(timeout=30_000)
+
+
+async def restart(page: Any, path: Progress) -> None:
+    button = page.get_by_role("button", name="Start the case again")
+    await button.click()
+    await page.get_by_role("button", name="Press again to start again").click()
+    await page.locator(".hm-status", has_text="back at the start").wait_for(timeout=30_000)
+
+
+# --- the measurements ---------------------------------------------------------------------------
+
+
+async def measure_loads(
+    browser: Any, server_url: str, repeats: int, settle: Any = None
+) -> tuple[list[dict], list[dict]]:
+    """``repeats`` first visits (cold browser cache), then one repeat visit per browser."""
+    first: list[dict] = []
+    repeat: list[dict] = []
+    for _ in range(repeats):
+        if settle:
+            settle()
+        context, page, timing = await open_page(browser, server_url + PAGE)
+        first.append(timing)
+        await leave(page, server_url)
+        if settle:
+            settle()
+        _, again, timing = await open_page(browser, server_url + PAGE, context)
+        repeat.append(timing)
+        await close_page(context, again, server_url)
+    return first, repeat
+
+
+async def one_learner(browser: Any, server: VoilaServer, choices: int) -> dict[str, Any]:
+    context, page, timing = await open_page(browser, server.url + PAGE)
+    kernel = server.kernel(await kernel_id(page))
+    loaded = memory(kernel.pid)
+    played = await play(page, choices, seed=1)
+    after = memory(kernel.pid)
+    await close_page(context, page, server.url)
+    return {"timing": timing, "kernel_loaded": loaded, "kernel_after": after, **played}
+
+
+async def many_learners(
+    browser: Any, server: VoilaServer, learners: int, choices: int
+) -> dict[str, Any]:
+    """``learners`` cold browsers open the page at the same moment, then all choose."""
+    opened = await asyncio.gather(*(open_page(browser, server.url + PAGE) for _ in range(learners)))
+    ids = [await kernel_id(page) for _, page, _ in opened]
+    played = await asyncio.gather(
+        *(play(page, choices, seed=i) for i, (_, page, _) in enumerate(opened))
+    )
+    kernels = [memory(server.kernel(i).pid) for i in ids]
+    result = {
+        "clickable_ms": summary([t["clickable"] for _, _, t in opened]),
+        "click_ms": summary([c for p in played for c in p["clicks"]]),
+        "kernel_rss_mb": summary([k["rss_mb"] for k in kernels]),
+        "kernel_pss_mb": summary([k["pss_mb"] for k in kernels]),
+        "kernels_rss_total_mb": round(sum(k["rss_mb"] for k in kernels), 1),
+        "kernels_pss_total_mb": round(sum(k["pss_mb"] for k in kernels), 1),
+        "server": server.server_memory(),
+    }
+    for context, page, _ in opened:
+        await close_page(context, page, server.url)
+    return result
+
+
+async def floor_figures(browser: Any, floor: StaticFloor, repeats: int, choices: int) -> dict:
+    loads = []
+    repeat = []
+    for _ in range(repeats):
+        context, page, timing = await open_page(browser, floor.url + "/index.html")
+        loads.append(timing)
+        await page.close()
+        _, _, timing = await open_page(browser, floor.url + "/index.html", context)
+        repeat.append(timing)
+        await context.close()
+    context, page, _ = await open_page(browser, floor.url + "/index.html")
+    played = await play(page, choices, seed=1, floor=True)
+    await context.close()
+    return {
+        "clickable_ms": summary([t["clickable"] for t in loads]),
+        "chart_ms": summary([t["chart"] for t in loads]),
+        "repeat_clickable_ms": summary([t["clickable"] for t in repeat]),
+        "click_ms": summary(played["clicks"]),
+        "continue_ms": summary(played["continues"]),
+    }
+
+
+def load_figures(first: list[dict], repeat: list[dict]) -> dict[str, Any]:
+    return {
+        "clickable_ms": summary([t["clickable"] for t in first]),
+        "chart_ms": summary([t["chart"] for t in first]),
+        "first_byte_ms": summary([t["first_byte"] for t in first]),
+        "html_done_ms": summary([t["html_done"] for t in first]),
+        "repeat_clickable_ms": summary([t["clickable"] for t in repeat]),
+        "raw_first_visits": first,
+    }
+
+
+PARTS = ("floor", "cold", "warm", "together")
+
+
+async def run_floor(browser: Any, arguments: argparse.Namespace) -> dict[str, Any]:
+    print("static floor ...", flush=True)
+    floor = StaticFloor()
+    try:
+        return await floor_figures(browser, floor, arguments.repeats, arguments.choices)
+    finally:
+        floor.stop()
+
+
+async def run_cold(browser: Any, arguments: argparse.Namespace) -> dict[str, Any]:
+    print("Voila as make start runs it (no pool) ...", flush=True)
+    server = VoilaServer().start()
+    try:
+        server.wait_settled(0)
+        context, page, very_first = await open_page(browser, server.url + PAGE)
+        await close_page(context, page, server.url)
+        first, repeat = await measure_loads(
+            browser, server.url, arguments.repeats, settle=lambda: server.wait_settled(0)
+        )
+        cold = load_figures(first, repeat)
+        cold["very_first_after_start_ms"] = round(very_first["clickable"], 1)
+        server.wait_settled(0)
+        learner = await one_learner(browser, server, arguments.choices)
+        cold |= {
+            "click_ms": summary(learner["clicks"]),
+            "continue_ms": summary(learner["continues"]),
+            "kernel_loaded": learner["kernel_loaded"],
+            "kernel_after_choices": learner["kernel_after"],
+            "server_one_learner": server.server_memory(),
+        }
+        if "together" in arguments.parts:
+            print(f"  {arguments.learners} learners at once ...", flush=True)
+            server.wait_settled(0)
+            cold["together"] = await many_learners(
+                browser, server, arguments.learners, arguments.together_choices
+            )
+        return cold
+    finally:
+        server.stop()
+
+
+async def run_warm(browser: Any, arguments: argparse.Namespace) -> dict[str, Any]:
+    pool_kernels = arguments.pool_size * len(case_pages())
+    print(f"Voila with preheated kernels (pool {arguments.pool_size}) ...", flush=True)
+    server = VoilaServer(preheat_arguments(arguments.pool_size)).start()
+    try:
+        filled = server.wait_settled(pool_kernels)
+        idle = [memory(k.pid) for k in server.kernels()]
+        first, repeat = await measure_loads(
+            browser,
+            server.url,
+            arguments.repeats,
+            settle=lambda: server.wait_settled(pool_kernels),
+        )
+        warm = load_figures(first, repeat)
+        warm["pool_filled_s"] = round(filled, 1)
+        warm["idle_pool_kernels"] = len(idle)
+        warm["idle_pool_rss_mb"] = round(sum(k["rss_mb"] for k in idle), 1)
+        warm["idle_pool_pss_mb"] = round(sum(k["pss_mb"] for k in idle), 1)
+        server.wait_settled(pool_kernels)
+        learner = await one_learner(browser, server, arguments.choices)
+        warm |= {
+            "click_ms": summary(learner["clicks"]),
+            "continue_ms": summary(learner["continues"]),
+            "kernel_loaded": learner["kernel_loaded"],
+            "kernel_after_choices": learner["kernel_after"],
+        }
+    finally:
+        server.stop()
+    if "together" in arguments.parts:
+        print(
+            f"Voila with a pool of {arguments.learners} for {arguments.learners} "
+            "learners at once ...",
+            flush=True,
+        )
+        workshop = preheat_arguments(arguments.learners, only=f"cases/{CASE}")
+        server = VoilaServer(workshop).start()
+        try:
+            server.wait_settled(arguments.learners)
+            warm["together"] = await many_learners(
+                browser, server, arguments.learners, arguments.together_choices
+            )
+        finally:
+            server.stop()
+    return warm
+
+
+async def run(arguments: argparse.Namespace) -> dict[str, Any]:
+    from playwright.async_api import async_playwright
+
+    results: dict[str, Any] = {}
+    parts = {"floor": run_floor, "cold": run_cold, "warm": run_warm}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for name, part in parts.items():
+                if name in arguments.parts:
+                    results[name] = await part(browser, arguments)
+        finally:
+            await browser.close()
+    return results
+
+
+def preheat_arguments(pool_size: int, only: str = r"cases/[^/]+") -> list[str]:
+    """Voila's preheated kernels: ``pool_size`` kernels for each page matching ``only``.
+
+    The pool is kept for the case pages: the course's reading pages start kernels on demand,
+    and every page in the pool holds ``pool_size`` idle kernels. Voila 0.5.13 matches the
+    deny list against each notebook's absolute path, hence the leading ``.*/``.
+    ``fill_delay=0`` refills the pool as soon as a kernel is taken (Voila waits a second).
+    """
+    return [
+        "--preheat_kernel=True",
+        f"--pool_size={pool_size}",
+        rf"--VoilaKernelManager.preheat_denylist=^(?!.*/{only}\.ipynb$)",
+        "--VoilaKernelManager.fill_delay=0",
+    ]
+
+
+def case_pages() -> list[Path]:
+    return sorted((ROOT / "course" / "cases").glob("*.ipynb"))
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def capacity(pss_per_learner_mb: float, server_mb: float) -> int:
+    """Learners whose kernels fit in a 24 GB host, after headroom and the server itself."""
+    usable = HOST_MEMORY_GB * 1000**3 * HOST_HEADROOM / MIB - server_mb
+    return int(usable // pss_per_learner_mb)
+
+
+def _get(results: dict[str, Any], column: str, path: str) -> float | None:
+    value: Any = results.get(column)
+    for key in path.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return float(value)
+
+
+def table(results: dict[str, Any], arguments: argparse.Namespace) -> tuple[str, dict]:
+    """The table for the README: every time beside the static floor's, and as a ratio to it."""
+    n = arguments.learners
+    rows = [
+        ("first choice clickable, new visitor (ms, p50)", "clickable_ms.p50", None),
+        ("first choice clickable, new visitor (ms, max)", "clickable_ms.max", None),
+        ("first choice clickable, repeat visit (ms, p50)", "repeat_clickable_ms.p50", None),
+        ("server finished the page (ms, p50)", "html_done_ms.p50", None),
+        ("a choice answered: consequence + chart (ms, p50)", "click_ms.p50", None),
+        ("a choice answered: consequence + chart (ms, p95)", "click_ms.p95", None),
+        ("continue to the next scene (ms, p95)", "continue_ms.p95", None),
+        (
+            f"{n} at once: first choice clickable (ms, p50)",
+            "together.clickable_ms.p50",
+            "clickable_ms.p50",
+        ),
+        (
+            f"{n} at once: first choice clickable (ms, max)",
+            "together.clickable_ms.max",
+            "clickable_ms.max",
+        ),
+        (f"{n} at once: a choice answered (ms, p95)", "together.click_ms.p95", "click_ms.p95"),
+    ]
+    columns = [c for c in ("cold", "warm") if c in results]
+    names = {
+        "cold": "Voila, no pool (make start)",
+        "warm": f"Voila, preheated (pool {arguments.pool_size})",
+    }
+    head = ["measure", "static floor", *(names[c] for c in columns)]
+    head += [f"{'no pool' if c == 'cold' else 'preheated'} / floor" for c in columns]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+
+    def cell(value: float | None) -> str:
+        return "–" if value is None else f"{value:.0f}"
+
+    for name, path, floor_path in rows:
+        base = _get(results, "floor", floor_path or path)
+        values = [_get(results, c, path) for c in columns]
+        if all(v is None for v in values):
+            continue
+        ratios = [f"{v / base:.1f}x" if v is not None and base else "–" for v in values]
+        lines.append(
+            f"| {name} | {cell(base)} | "
+            + " | ".join(map(cell, values))
+            + " | "
+            + " | ".join(ratios)
+            + " |"
+        )
+    for name, path in [
+        (
+            f"one learner's kernel after {arguments.choices} choices (MB, RSS)",
+            "kernel_after_choices.rss_mb",
+        ),
+        (
+            f"one learner's kernel after {arguments.choices} choices (MB, PSS)",
+            "kernel_after_choices.pss_mb",
+        ),
+        (f"{n} learners: all their kernels (MB, PSS)", "together.kernels_pss_total_mb"),
+        (f"{n} learners: the Voila server (MB, RSS)", "together.server.rss_mb"),
+    ]:
+        values = [_get(results, c, path) for c in columns]
+        if all(v is None for v in values):
+            continue
+        lines.append(
+            f"| {name} | 0 | "
+            + " | ".join(map(cell, values))
+            + " | "
+            + " | ".join("–" for _ in columns)
+            + " |"
+        )
+    hosts: dict[str, Any] = {}
+    pss = _get(results, "cold", "together.kernel_pss_mb.p50")
+    rss = _get(results, "cold", "together.kernel_rss_mb.p50")
+    server = _get(results, "cold", "together.server.rss_mb")
+    if pss and rss and server:
+        hosts = {
+            "per_learner_pss_mb": pss,
+            "per_learner_rss_mb": rss,
+            "learners_per_24gb_by_pss": capacity(pss, server),
+            "learners_per_24gb_by_rss": capacity(rss, server),
+        }
+        lines.append(
+            f"\nLearners per {HOST_MEMORY_GB} GB host, by memory (80% of it for kernels, "
+            f"idle kernels culled): about {hosts['learners_per_24gb_by_pss']} counting shared "
+            f"pages once (PSS {pss:.0f} MB a learner), {hosts['learners_per_24gb_by_rss']} if "
+            f"nothing were shared (RSS {rss:.0f} MB)."
+        )
+    return "\n".join(lines), hosts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pool-size", type=int, default=2, help="preheated kernels per case page")
+    parser.add_argument("--learners", type=int, default=10, help="learners at once")
+    parser.add_argument("--repeats", type=int, default=5, help="page loads per configuration")
+    parser.add_argument("--choices", type=int, default=32, help="timed choices, one learner")
+    parser.add_argument("--together-choices", type=int, default=5, help="choices per learner")
+    parser.add_argument("--quick", action="store_true", help="a smoke run with small numbers")
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help=f"what to measure, of {','.join(PARTS)}"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON")
+    arguments = parser.parse_args()
+    arguments.parts = set(arguments.parts.split(","))
+    if arguments.quick:
+        arguments.repeats, arguments.choices = 2, 10
+        arguments.learners, arguments.together_choices = 3, 3
+    if not Path(CHROMIUM).exists():
+        sys.exit(f"{CHROMIUM} not found: apt-get install chromium (never `playwright install`)")
+
+    load_before = os.getloadavg()
+    started = time.monotonic()
+    results = asyncio.run(run(arguments))
+    report, hosts = table(results, arguments)
+    print()
+    print(report)
+    from casework.serve import voila_command
+
+    document = {
+        "benchmark": "voila_speed",
+        "case": CASE,
+        "settings": {
+            "make_start": voila_command()[1:],
+            "preheat": preheat_arguments(arguments.pool_size),
+            "pool_size": arguments.pool_size,
+            "learners_at_once": arguments.learners,
+            "repeats": arguments.repeats,
+            "choices": arguments.choices,
+            "quick": arguments.quick,
+            "parts": sorted(arguments.parts),
+        },
+        "machine": {
+            "cpus": os.cpu_count(),
+            "memory_gb": round(psutil.virtual_memory().total / GIB, 1),
+            "python": platform.python_version(),
+            "chromium": subprocess.run(
+                [CHROMIUM, "--version"], capture_output=True, text=True, check=False
+            ).stdout.strip(),
+            "load_average_before": [round(x, 1) for x in load_before],
+            "load_average_after": [round(x, 1) for x in os.getloadavg()],
+        },
+        "seconds": round(time.monotonic() - started),
+        "results": results,
+        "hosts": hosts,
+        "table": report,
+    }
+    arguments.out.parent.mkdir(parents=True, exist_ok=True)
+    arguments.out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {arguments.out} in {document['seconds']} s")
+
+
+if __name__ == "__main__":
+    main()
