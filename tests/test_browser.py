@@ -14,6 +14,10 @@ Without /usr/bin/chromium the ``browser`` fixture skips these tests with its rea
 from __future__ import annotations
 
 import re
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +25,7 @@ import pytest
 from casework.catalog import load_case
 from casework.scenario import Ending, Scenario
 from casework.trust_model import trajectory
-from conftest import Server, tab_to
+from conftest import Server, _stop, free_port, get, tab_to
 
 pytestmark = pytest.mark.browser
 
@@ -423,3 +427,96 @@ def test_a_case_played_to_its_end_by_keyboard(
     reach_scene(page, first_scene.title, focus_moves=False)
     wait_for_points(page, 1)
     assert_page_is_clean(page, course_server)
+
+
+# --- preheated kernels ---------------------------------------------------------------------
+
+#: A pool of one preheated kernel for one case page, as benchmarks/voila_speed.py runs Voila
+#: (Voila 0.5.13 matches the deny list against each notebook's absolute path).
+PREHEAT = [
+    "--preheat_kernel=True",
+    "--pool_size=1",
+    r"--VoilaKernelManager.preheat_denylist=^(?!.*/cases/nicholls\.ipynb$)",
+    "--VoilaKernelManager.fill_delay=0",
+]
+
+
+@pytest.fixture(scope="module")
+def preheated_server(
+    browser: object, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Server, Path]]:
+    """The course served as ``make start`` serves it, plus a pool of preheated kernels."""
+    from casework.serve import voila_command, voila_environment
+
+    port = free_port()
+    data = tmp_path_factory.mktemp("preheated-data")
+    log = tmp_path_factory.mktemp("preheated") / "voila.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [*voila_command(port=port), *PREHEAT],
+            cwd=Path(__file__).parents[1],
+            env=voila_environment() | {"CASEWORK_DATA_DIR": str(data)},
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(f"http://127.0.0.1:{port}", process, log)
+    try:
+        deadline = time.monotonic() + 90
+        while get_status(server.url + "/") != 200:
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, f"Voila did not answer:\n{log.read_text()}"
+            time.sleep(0.5)
+        yield server, data
+    finally:
+        _stop(process)
+
+
+def get_status(url: str) -> int | None:
+    try:
+        return get(url, timeout=5)[0]
+    except OSError:
+        return None
+
+
+def test_a_preheated_page_reads_its_own_address_and_no_one_elses(
+    browser: Any, preheated_server: tuple[Server, Path]
+) -> None:
+    """A preheated kernel is started before its request: Voila hands the address over later,
+    and gives the kernel that refills the pool the previous request's address (with that
+    learner's resume code) in its environment. Each page must resume from its own address."""
+    from casework.store import JourneyStore, display_token
+
+    server, data = preheated_server
+    scenario = load_case("nicholls")
+    store = JourneyStore(f"sqlite:///{data / 'journeys.sqlite'}")
+    token, journey = store.start(scenario)
+    journey.choose(scenario, scenario.study_path_steps()[0][1])
+    store.save(token, journey)
+    store.close()
+    address = f"{server.url}/voila/render/cases/nicholls.ipynb"
+
+    first = browser.new_context()
+    try:
+        page = first.new_page()
+        page.goto(f"{address}?resume={token}", wait_until="commit")
+        wait_for_player(page, server)
+        page.locator(".hm-resume code").wait_for()
+        assert page.locator(".hm-resume code").inner_text().strip() == display_token(token)
+        assert "Steps so far (1)" in page.locator(".hm-timeline").inner_text()
+    finally:
+        first.close()
+
+    # The next learner opens the page without a code, in the kernel that refilled the pool.
+    second = browser.new_context()
+    try:
+        page = second.new_page()
+        page.goto(address, wait_until="commit")
+        wait_for_player(page, server)
+        page.get_by_role("button", name="Begin the case").wait_for()
+        code = page.locator(".hm-resume code").inner_text().strip()
+        assert code and code != display_token(token), "a page resumed another learner's journey"
+        link = page.locator(".hm-resume a").get_attribute("href") or ""
+        assert link.startswith(address) and token not in link
+    finally:
+        second.close()

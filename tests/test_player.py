@@ -276,3 +276,39 @@ def test_every_button_has_a_readable_name(learner: Learner) -> None:
     learner.press("Begin")
     for button in _all(learner.player.widget, widgets.Button):
         assert len(button.description) > 3 and button.description == button.tooltip
+
+
+def test_a_held_back_first_chart_is_drawn_after_its_delay_or_at_the_first_choice() -> None:
+    """On a hosted page the first chart is held back so the buttons draw first
+    (player.FIRST_CHART_DELAY); meanwhile the chart's place says what it will show."""
+    import asyncio
+
+    from casework.player import ChartView
+
+    plotly = "application/vnd.plotly.v1+json"
+
+    def shown(chart: ChartView) -> dict:
+        return chart.output.outputs[0]["data"]
+
+    async def later_by_itself() -> None:
+        chart = ChartView(first_delay=0.05)
+        chart.show({"data": [], "layout": {}}, "trust at 20")
+        assert plotly not in shown(chart)
+        assert 'aria-label="trust at 20"' in shown(chart)["text/html"]
+        await asyncio.sleep(0.2)
+        assert plotly in shown(chart) and shown(chart)["text/plain"] == "trust at 20"
+
+    async def at_once_on_a_choice() -> None:
+        chart = ChartView(first_delay=30)
+        chart.show({"data": [], "layout": {}}, "first")
+        chart.show({"data": [{"y": [1]}], "layout": {}}, "after a choice")
+        assert shown(chart)[plotly]["data"] == [{"y": [1]}]
+        await asyncio.sleep(0)
+        assert chart._pending is None
+
+    asyncio.run(later_by_itself())
+    asyncio.run(at_once_on_a_choice())
+    # Outside an event loop (a notebook cell run by nbclient, say) nothing is held back.
+    chart = ChartView(first_delay=30)
+    chart.show({"data": [], "layout": {}}, "now")
+    assert plotly in shown(chart)

@@ -28,7 +28,6 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
 import ipywidgets as widgets
-from IPython.display import display
 
 from casework import views
 from casework.journey import Journey, JourneyError
@@ -121,8 +120,6 @@ def request_url() -> str | None:
     """
     if os.environ.get("VOILA_PREHEAT") == "True":
         if not _handed_over:
-            from voila.utils import wait_for_request
-
             wait_for_request()
             port = os.environ.get("SERVER_PORT", "")
             host = os.environ.get("SERVER_NAME", "127.0.0.1") + (f":{port}" if port else "")
@@ -131,6 +128,50 @@ def request_url() -> str | None:
             _handed_over.append(urlunparse(("http", host, path, "", query, "")))
         return _handed_over[0]
     return os.environ.get("VOILA_REQUEST_URL")
+
+
+def wait_for_request() -> None:
+    """Block until Voila hands this preheated kernel its request; put it in the environment.
+
+    What ``voila.utils.wait_for_request`` does (Voila 0.5), without importing Voila into the
+    kernel: that import brings the server's whole stack (jupyter_server, nbconvert, ...),
+    about 46 MB in every learner's kernel. Tornado's websocket client is already loaded.
+    """
+    import json
+    import threading
+
+    from tornado.websocket import websocket_connect
+
+    protocol = os.environ.get("VOILA_WS_PROTOCOL", "ws")
+    host = os.environ.get("VOILA_APP_IP", "127.0.0.1")
+    port = os.environ.get("VOILA_APP_PORT", "8866")
+    base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
+    url = f"{protocol}://{host}:{port}{base}voila/query/{os.environ.get('VOILA_KERNEL_ID')}"
+    received: list[str] = []
+
+    async def fetch() -> None:
+        connection = await websocket_connect(url, connect_timeout=5)
+        try:
+            message = await connection.read_message()
+            if isinstance(message, str):
+                received.append(message)
+        finally:
+            connection.close()
+
+    def run() -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(fetch())
+        except Exception:
+            log.exception("could not read the request from Voila at %s", url)
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=run, name="casework-wait-for-request", daemon=True)
+    thread.start()
+    thread.join()
+    if received:
+        os.environ.update({str(k): str(v) for k, v in json.loads(received[0]).items()})
 
 
 def resume_token(url: str | None) -> str | None:
@@ -172,18 +213,30 @@ CHART_CONFIG: dict[str, Any] = {
 }
 
 
+#: On a hosted page, the first chart is sent this long (seconds) after the page is built.
+#: Starting plotly.js costs the learner's browser about 0.8 s on a two-core machine, and the
+#: page shows no widget until every widget in it has drawn: a chart sent with the page holds
+#: back the buttons (preheated page, first button live: 2.3 s with the chart, 1.5 s without;
+#: benchmarks/voila_speed.py). Sent a moment later, it is drawn after the buttons appear.
+#: If the browser asks for the page's widgets later than this, the chart is simply among them.
+FIRST_CHART_DELAY = 2.5
+
+
 class ChartView:
     """The relationship chart: a plotly figure shown in an Output and replaced on update.
 
     Measured against ``go.FigureWidget`` under Voila (``benchmarks/chart_choice.py``):
     see docs/design-notes.md for the figures and the reasons for this choice.
+    ``first_delay``: seconds to hold back the first chart (see ``FIRST_CHART_DELAY``).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, first_delay: float = 0.0) -> None:
         self.output = widgets.Output(layout=widgets.Layout(width="100%"))
         self.output.add_class("hm-chart")
         #: The last mime bundle shown (what the page draws), kept for tests and checks.
         self.current: dict[str, Any] = {}
+        self._first_delay = first_delay
+        self._pending: asyncio.TimerHandle | None = None
 
     def show(self, figure: Any, description: str) -> None:
         """Replace the chart (plotly JSON or a figure); ``description`` is its text alternative."""
@@ -191,9 +244,30 @@ class ChartView:
         chart = {**chart, "config": CHART_CONFIG}
         bundle = {"application/vnd.plotly.v1+json": chart, "text/plain": description}
         self.current = bundle
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(bundle, raw=True)
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        delay, self._first_delay = self._first_delay, 0.0
+        if delay:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                pass
+            else:
+                placeholder = (
+                    f'<div class="hm-chart-placeholder" role="img" '
+                    f'aria-label="{views.escape(description)}"></div>'
+                )
+                self._draw({"text/html": placeholder, "text/plain": description})
+                self._pending = loop.call_later(delay, self._draw, bundle)
+                return
+        self._draw(bundle)
+
+    def _draw(self, bundle: dict[str, Any]) -> None:
+        """Replace what the Output holds in one state update (also from a timer, where no
+        cell's output is being captured)."""
+        self._pending = None
+        self.output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
 
 
 def _plotly_json(figure: Any) -> dict[str, Any]:
@@ -256,6 +330,7 @@ STYLE = """
 .hm-download a { display: inline-block; margin: 4px 12px 4px 0; padding: 8px 12px;
   border: 2px solid #0b5394; border-radius: 6px; color: #0b5394; }
 .hm-chart { min-height: 200px; }
+.hm-chart-placeholder { height: 440px; }
 /* Widgets 100% wide plus ipywidgets' side margins would overflow a phone-width page. */
 .hm-player .jupyter-widgets { margin-left: 0; margin-right: 0; }
 .hm-player a, .hm-player code { overflow-wrap: anywhere; }
@@ -321,7 +396,7 @@ class Player:
         self.timeline = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.story = widgets.VBox(layout=widgets.Layout(width="100%"))
         self.story.add_class("hm-story")
-        self.chart = ChartView()
+        self.chart = ChartView(first_delay=FIRST_CHART_DELAY if in_voila() else 0.0)
         self.caption = widgets.HTML(views.chart_caption_html(scenario))
         chart_panel = widgets.VBox([self.chart.output, self.caption])
         chart_panel.add_class("hm-chartpanel")
