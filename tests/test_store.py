@@ -63,6 +63,39 @@ def test_the_upgrade_from_the_first_schema_keeps_the_data(tmp_path: Path, demo) 
     upgraded.close()
 
 
+def test_a_current_database_is_opened_without_alembic_and_head_is_the_newest_migration(
+    tmp_path: Path,
+) -> None:
+    """Every page view opens the store: when it is current, Alembic is not run (its import
+    alone costs about 0.1 s of each page), so HEAD_REVISION must name the newest migration."""
+    import subprocess
+    import sys
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from casework.store import HEAD_REVISION
+
+    config = Config()
+    config.set_main_option("script_location", "casework:migrations")
+    assert ScriptDirectory.from_config(config).get_heads() == [HEAD_REVISION]
+    url = f"sqlite:///{tmp_path / 'journeys.sqlite'}"
+    JourneyStore(url).close()
+    opened = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from casework.store import JourneyStore; s = JourneyStore(sys.argv[1]);"
+            " print(s._recorded_revision(), 'alembic' in sys.modules)",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert opened.stdout.split() == [HEAD_REVISION, "False"], opened.stderr
+
+
 def test_resume_codes_are_random_long_and_only_their_hash_is_stored(
     store: JourneyStore,
     demo,
