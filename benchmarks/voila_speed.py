@@ -1,28 +1,32 @@
 """How fast and how heavy a case page is under Voila, as hosts would run it: measured, not asserted.
 
 Starts the course with Voila exactly as ``casework serve`` (``make start``) configures it, then
-again with a pool of preheated kernels for the case pages, and drives Debian's headless
-Chromium (never a downloaded browser) to measure, on the Clarke case:
+again with a pool of preheated kernels for the case pages (``preheat_arguments``: pool of 2
+per case page, refilled 10 s after a kernel is taken), and drives Debian's headless Chromium
+(never a downloaded browser) to measure, on the Clarke case:
 
 - **first choice clickable**: from navigation to the case's first button ("Begin the case")
   being visible and live (Voila draws widgets only once the page's kernel answers), with a
-  cold browser cache: cold (every page view starts its kernel, as ``make start`` runs) and
-  warm (a preheated kernel from the pool); also a repeat visit with the browser's cache warm;
+  cold browser cache: without a pool (every page view starts its kernel, as ``make start``
+  runs) and with one (a preheated kernel); also a repeat visit with the browser's cache warm,
+  and when the server finished sending the page;
 - **a choice answered**: from a click on a choice to its consequence and the chart with one
-  more point on screen, p50 and p95 over at least 30 choices (and "Continue" to the next
-  scene, reported apart);
-- **memory**: resident (RSS) and proportional (PSS, shared pages divided among processes)
-  memory of one learner's kernel, after the page loads and after the choices;
-- **10 learners at once**: ten cold browsers opening the page together, then choosing
-  together; every kernel's memory and the server's.
+  more point on screen, p50 and p95 over at least 30 choices (the study path, then random
+  ones); "Continue" to the next scene is reported apart;
+- **memory**: resident (RSS) and proportional (PSS: shared pages divided among the processes
+  sharing them) memory of one learner's kernel, after the page loads and after the choices;
+- **10 learners at once**: ten fresh browsers opening the page together, then choosing
+  together; every kernel's memory and the server's. The browsers run on this machine too, so
+  the floor's row for this is ten static pages opened at once.
 
 The **floor** is a static HTML page showing the same first scene, with the same styles and
-the same plotly chart (plotly.js served from the same machine), whose buttons answer in the
+the same plotly chart (plotly.js served from this machine), whose buttons answer in the
 browser alone: what no server-side approach can beat. Every time is also given as a ratio to
 that floor. Prints a table and writes ``benchmarks/results/latest.json``.
 
-    .venv/bin/python benchmarks/voila_speed.py              # about 6 minutes on 2 cores
-    .venv/bin/python benchmarks/voila_speed.py --quick      # a smoke run, about 2 minutes
+    .venv/bin/python benchmarks/voila_speed.py              # about 7 minutes on 2 cores
+    .venv/bin/python benchmarks/voila_speed.py --quick      # a smoke run, about 3 minutes
+    .venv/bin/python benchmarks/voila_speed.py --parts cold --out /tmp/cold.json
 
 The machine's load average is recorded: on a shared machine, compare figures within one run.
 """
@@ -143,13 +147,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def summary(values: list[float]) -> dict[str, float]:
+def summary(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"n": 0, "p50": None, "p95": None, "min": None, "max": None}
     return {
         "n": len(values),
         "p50": round(percentile(values, 50), 1),
         "p95": round(percentile(values, 95), 1),
-        "min": round(min(values), 1) if values else float("nan"),
-        "max": round(max(values), 1) if values else float("nan"),
+        "min": round(min(values), 1),
+        "max": round(max(values), 1),
     }
 
 
@@ -572,15 +578,33 @@ async def many_learners(
     browser: Any, server: VoilaServer, learners: int, choices: int
 ) -> dict[str, Any]:
     """``learners`` cold browsers open the page at the same moment, then all choose."""
-    opened = await asyncio.gather(*(open_page(browser, server.url + PAGE) for _ in range(learners)))
+
+    async def arrive() -> tuple[Any, Any, dict] | None:
+        try:
+            return await open_page(browser, server.url + PAGE)
+        except Exception as error:  # counted: a page that never came, even after a reload
+            print(f"    a learner's page never became usable: {error!s:.100}", flush=True)
+            return None
+
+    arrived = await asyncio.gather(*(arrive() for _ in range(learners)))
+    opened = [a for a in arrived if a is not None]
     ids = [await kernel_id(page) for _, page, _ in opened]
     played = await asyncio.gather(
-        *(play(page, choices, seed=i) for i, (_, page, _) in enumerate(opened))
+        *(play(page, choices, seed=i) for i, (_, page, _) in enumerate(opened)),
+        return_exceptions=True,
     )
-    kernels = [memory(server.kernel(i).pid) for i in ids]
+    clicks = [c for p in played if isinstance(p, dict) for c in p["clicks"]]
+    kernels = []
+    for kernel in ids:
+        with suppress(LookupError, psutil.Error):
+            kernels.append(memory(server.kernel(kernel).pid))
     result = {
+        "learners": learners,
+        "never_usable": learners - len(opened),
+        "reloaded": sum(1 for _, _, t in opened if t.get("reloaded")),
         "clickable_ms": summary([t["clickable"] for _, _, t in opened]),
-        "click_ms": summary([c for p in played for c in p["clicks"]]),
+        "html_done_ms": summary([t["html_done"] for _, _, t in opened]),
+        "click_ms": summary(clicks),
         "kernel_rss_mb": summary([k["rss_mb"] for k in kernels]),
         "kernel_pss_mb": summary([k["pss_mb"] for k in kernels]),
         "kernels_rss_total_mb": round(sum(k["rss_mb"] for k in kernels), 1),
@@ -592,7 +616,9 @@ async def many_learners(
     return result
 
 
-async def floor_figures(browser: Any, floor: StaticFloor, repeats: int, choices: int) -> dict:
+async def floor_figures(
+    browser: Any, floor: StaticFloor, repeats: int, choices: int, learners: int
+) -> dict:
     loads = []
     repeat = []
     for _ in range(repeats):
@@ -605,7 +631,14 @@ async def floor_figures(browser: Any, floor: StaticFloor, repeats: int, choices:
     context, page, _ = await open_page(browser, floor.url + "/index.html")
     played = await play(page, choices, seed=1, floor=True)
     await context.close()
+    # The browsers' own share of "learners at once": they all run on this one machine.
+    together = await asyncio.gather(
+        *(open_page(browser, floor.url + "/index.html") for _ in range(learners))
+    )
+    for context, _, _ in together:
+        await context.close()
     return {
+        "together": {"clickable_ms": summary([t["clickable"] for _, _, t in together])},
         "clickable_ms": summary([t["clickable"] for t in loads]),
         "chart_ms": summary([t["chart"] for t in loads]),
         "repeat_clickable_ms": summary([t["clickable"] for t in repeat]),
@@ -632,7 +665,9 @@ async def run_floor(browser: Any, arguments: argparse.Namespace) -> dict[str, An
     print("static floor ...", flush=True)
     floor = StaticFloor()
     try:
-        return await floor_figures(browser, floor, arguments.repeats, arguments.choices)
+        return await floor_figures(
+            browser, floor, arguments.repeats, arguments.choices, arguments.learners
+        )
     finally:
         floor.stop()
 
@@ -672,7 +707,9 @@ async def run_cold(browser: Any, arguments: argparse.Namespace) -> dict[str, Any
 async def run_warm(browser: Any, arguments: argparse.Namespace) -> dict[str, Any]:
     pool_kernels = arguments.pool_size * len(case_pages())
     print(f"Voila with preheated kernels (pool {arguments.pool_size}) ...", flush=True)
-    server = VoilaServer(preheat_arguments(arguments.pool_size)).start()
+    server = VoilaServer(
+        preheat_arguments(arguments.pool_size, fill_delay=arguments.fill_delay)
+    ).start()
     try:
         filled = server.wait_settled(pool_kernels)
         idle = [memory(k.pid) for k in server.kernels()]
@@ -703,7 +740,9 @@ async def run_warm(browser: Any, arguments: argparse.Namespace) -> dict[str, Any
             "learners at once ...",
             flush=True,
         )
-        workshop = preheat_arguments(arguments.learners, only=f"cases/{CASE}")
+        workshop = preheat_arguments(
+            arguments.learners, only=f"cases/{CASE}", fill_delay=arguments.fill_delay
+        )
         server = VoilaServer(workshop).start()
         try:
             server.wait_settled(arguments.learners)
@@ -726,24 +765,28 @@ async def run(arguments: argparse.Namespace) -> dict[str, Any]:
             for name, part in parts.items():
                 if name in arguments.parts:
                     results[name] = await part(browser, arguments)
+                    partial = arguments.out.with_suffix(".partial.json")
+                    partial.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         finally:
             await browser.close()
     return results
 
 
-def preheat_arguments(pool_size: int, only: str = r"cases/[^/]+") -> list[str]:
+def preheat_arguments(
+    pool_size: int, only: str = r"cases/[^/]+", fill_delay: float = 0
+) -> list[str]:
     """Voila's preheated kernels: ``pool_size`` kernels for each page matching ``only``.
 
     The pool is kept for the case pages: the course's reading pages start kernels on demand,
     and every page in the pool holds ``pool_size`` idle kernels. Voila 0.5.13 matches the
     deny list against each notebook's absolute path, hence the leading ``.*/``.
-    ``fill_delay=0`` refills the pool as soon as a kernel is taken (Voila waits a second).
+    ``fill_delay``: seconds before a taken kernel is replaced (Voila's default is one).
     """
     return [
         "--preheat_kernel=True",
         f"--pool_size={pool_size}",
         rf"--VoilaKernelManager.preheat_denylist=^(?!.*/{only}\.ipynb$)",
-        "--VoilaKernelManager.fill_delay=0",
+        f"--VoilaKernelManager.fill_delay={fill_delay:g}",
     ]
 
 
@@ -766,7 +809,7 @@ def _get(results: dict[str, Any], column: str, path: str) -> float | None:
         if not isinstance(value, dict) or key not in value:
             return None
         value = value[key]
-    return float(value)
+    return None if value is None else float(value)
 
 
 def table(results: dict[str, Any], arguments: argparse.Namespace) -> tuple[str, dict]:
@@ -783,19 +826,20 @@ def table(results: dict[str, Any], arguments: argparse.Namespace) -> tuple[str, 
         (
             f"{n} at once: first choice clickable (ms, p50)",
             "together.clickable_ms.p50",
-            "clickable_ms.p50",
+            None,
         ),
         (
             f"{n} at once: first choice clickable (ms, max)",
             "together.clickable_ms.max",
-            "clickable_ms.max",
+            None,
         ),
+        (f"{n} at once: server finished the pages (ms, max)", "together.html_done_ms.max", None),
         (f"{n} at once: a choice answered (ms, p95)", "together.click_ms.p95", "click_ms.p95"),
     ]
     columns = [c for c in ("cold", "warm") if c in results]
     names = {
         "cold": "Voila, no pool (make start)",
-        "warm": f"Voila, preheated (pool {arguments.pool_size})",
+        "warm": f"Voila, preheated (pool {arguments.pool_size}; {n} for the {n} at once)",
     }
     head = ["measure", "static floor", *(names[c] for c in columns)]
     head += [f"{'no pool' if c == 'cold' else 'preheated'} / floor" for c in columns]
@@ -833,7 +877,7 @@ def table(results: dict[str, Any], arguments: argparse.Namespace) -> tuple[str, 
         if all(v is None for v in values):
             continue
         lines.append(
-            f"| {name} | 0 | "
+            f"| {name} | no kernel | "
             + " | ".join(map(cell, values))
             + " | "
             + " | ".join("–" for _ in columns)
@@ -863,6 +907,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pool-size", type=int, default=2, help="preheated kernels per case page")
     parser.add_argument("--learners", type=int, default=10, help="learners at once")
+    parser.add_argument(
+        "--fill-delay", type=float, default=10, help="seconds before Voila refills its pool"
+    )
     parser.add_argument("--repeats", type=int, default=5, help="page loads per configuration")
     parser.add_argument("--choices", type=int, default=32, help="timed choices, one learner")
     parser.add_argument("--together-choices", type=int, default=5, help="choices per learner")
@@ -892,7 +939,7 @@ def main() -> None:
         "case": CASE,
         "settings": {
             "make_start": voila_command()[1:],
-            "preheat": preheat_arguments(arguments.pool_size),
+            "preheat": preheat_arguments(arguments.pool_size, fill_delay=arguments.fill_delay),
             "pool_size": arguments.pool_size,
             "learners_at_once": arguments.learners,
             "repeats": arguments.repeats,
