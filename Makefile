@@ -1,5 +1,6 @@
 # Holding in Mind: every target bootstraps its own environment in .venv (Python 3.11).
-#   make start   serve the course with Voila on http://127.0.0.1:8866/
+#   make start   serve the course with Voila on http://127.0.0.1:8866/ (POOL=N: N kernels
+#                kept ready per case page, for hosts; see docs/speed.md)
 #   make test    ruff, then the whole test suite (browser tests skip without /usr/bin/chromium)
 #   make lab     JupyterLab on 127.0.0.1 for educators and authors
 #   make bench   the benchmarks (printed table + benchmarks/results/*.json)
@@ -24,7 +25,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 start: $(STAMP)
-	$(BIN)/casework serve
+	$(BIN)/casework serve $(if $(POOL),--pool $(POOL))
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks deploy

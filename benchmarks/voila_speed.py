@@ -57,6 +57,8 @@ from typing import Any
 
 import psutil
 
+from casework.serve import preheat_arguments
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
 CHROMIUM = "/usr/bin/chromium"
@@ -770,24 +772,6 @@ async def run(arguments: argparse.Namespace) -> dict[str, Any]:
         finally:
             await browser.close()
     return results
-
-
-def preheat_arguments(
-    pool_size: int, only: str = r"cases/[^/]+", fill_delay: float = 0
-) -> list[str]:
-    """Voila's preheated kernels: ``pool_size`` kernels for each page matching ``only``.
-
-    The pool is kept for the case pages: the course's reading pages start kernels on demand,
-    and every page in the pool holds ``pool_size`` idle kernels. Voila 0.5.13 matches the
-    deny list against each notebook's absolute path, hence the leading ``.*/``.
-    ``fill_delay``: seconds before a taken kernel is replaced (Voila's default is one).
-    """
-    return [
-        "--preheat_kernel=True",
-        f"--pool_size={pool_size}",
-        rf"--VoilaKernelManager.preheat_denylist=^(?!.*/{only}\.ipynb$)",
-        f"--VoilaKernelManager.fill_delay={fill_delay:g}",
-    ]
 
 
 def case_pages() -> list[Path]:

@@ -431,14 +431,8 @@ def test_a_case_played_to_its_end_by_keyboard(
 
 # --- preheated kernels ---------------------------------------------------------------------
 
-#: A pool of one preheated kernel for one case page, as benchmarks/voila_speed.py runs Voila
-#: (Voila 0.5.13 matches the deny list against each notebook's absolute path).
-PREHEAT = [
-    "--preheat_kernel=True",
-    "--pool_size=1",
-    r"--VoilaKernelManager.preheat_denylist=^(?!.*/cases/nicholls\.ipynb$)",
-    "--VoilaKernelManager.fill_delay=0",
-]
+#: A pool of one preheated kernel for one case page, refilled at once for the next learner.
+PREHEAT = {"pool_size": 1, "only": "cases/nicholls", "fill_delay": 0}
 
 
 @pytest.fixture(scope="module")
@@ -446,14 +440,14 @@ def preheated_server(
     browser: object, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Server, Path]]:
     """The course served as ``make start`` serves it, plus a pool of preheated kernels."""
-    from casework.serve import voila_command, voila_environment
+    from casework.serve import preheat_arguments, voila_command, voila_environment
 
     port = free_port()
     data = tmp_path_factory.mktemp("preheated-data")
     log = tmp_path_factory.mktemp("preheated") / "voila.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [*voila_command(port=port), *PREHEAT],
+            [*voila_command(port=port), *preheat_arguments(**PREHEAT)],
             cwd=Path(__file__).parents[1],
             env=voila_environment() | {"CASEWORK_DATA_DIR": str(data)},
             stdout=sink,

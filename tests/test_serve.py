@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
-from casework.serve import PAGE_EXTENSIONS, voila_command
+from casework.serve import PAGE_EXTENSIONS, course_dir, preheat_arguments, voila_command
 from conftest import Server, get
 
 ERROR_BANNER = "There was an error when executing cell"
@@ -56,3 +57,26 @@ def test_the_command_keeps_tracebacks_sources_and_extensions_out() -> None:
     assert "show_tracebacks=False" in command and "strip_sources=True" in command
     assert all(name in command for name in PAGE_EXTENSIONS) and "nbgrader" not in command
     assert "cull_idle_timeout" in command
+
+
+def test_a_pool_preheats_the_case_pages_and_nothing_else() -> None:
+    """``casework serve --pool N``: Voila's deny list, applied as Voila 0.5 applies it (a
+    pattern matched at the start of the notebook's absolute path), keeps the pool for the
+    case pages; the reading pages start their kernels on demand."""
+    import re
+
+    assert not [a for a in voila_command() if "preheat" in a]
+    arguments = voila_command(pool=2)
+    assert "--preheat_kernel=True" in arguments and "--pool_size=2" in arguments
+    assert any(a.startswith("--VoilaKernelManager.fill_delay=") for a in arguments)
+    (deny,) = [a.split("=", 1)[1] for a in arguments if "preheat_denylist" in a]
+
+    def preheated(notebook: Path) -> bool:
+        name = str(notebook.resolve())
+        return not (deny in name or re.compile(deny).match(name))
+
+    pages = sorted(course_dir().rglob("*.ipynb"))
+    cases = {p.stem for p in pages if preheated(p)}
+    assert cases == {p.stem for p in (course_dir() / "cases").glob("*.ipynb")}
+    assert len(cases) >= 4 and len(pages) > len(cases)
+    assert preheat_arguments(0) == []

@@ -60,6 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=8866)
     serve.add_argument("--open", action="store_true", help="open a browser tab")
+    serve.add_argument(
+        "--pool",
+        type=int,
+        default=0,
+        metavar="N",
+        help="keep N preheated kernels ready for each case page (faster first page, "
+        "about 90 MB per kernel; see docs/speed.md)",
+    )
 
     listing = commands.add_parser("list", help="list the cases with their time span and size")
     listing.add_argument("--cases", metavar="FOLDER", help="another folder of cases")
@@ -286,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             from casework.serve import serve
 
-            serve(port=args.port, open_browser=args.open)
+            serve(port=args.port, open_browser=args.open, pool=args.pool)
     except _UsageError as error:
         parser.exit(2, f"casework {args.command}: {error}\n")
     except CaseFileError as error:

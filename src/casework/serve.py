@@ -38,6 +38,10 @@ CELL_TIMEOUT_SECONDS = 60
 #: (Voila refuses the shutdown request without its tree page's _xsrf cookie, voila#1458),
 #: and each one holds about 100 MB until it is culled.
 CULL_IDLE_SECONDS = 300
+#: With a pool, a kernel taken from it is replaced this long (seconds) afterwards. Replaced at
+#: once (0), ten learners arriving together had ten new kernels starting while their pages
+#: were handed over, and every page waited for a lost kernel reply (benchmarks, docs/speed.md).
+POOL_FILL_DELAY_SECONDS = 10
 
 
 def course_dir() -> Path:
@@ -45,13 +49,37 @@ def course_dir() -> Path:
     return here if here.is_dir() else Path(__file__).resolve().parents[2] / "course"
 
 
+def preheat_arguments(
+    pool_size: int, only: str = r"cases/[^/]+", fill_delay: float = POOL_FILL_DELAY_SECONDS
+) -> list[str]:
+    """Voila's preheated kernels: ``pool_size`` kernels for each page matching ``only``.
+
+    Each such page is run in ``pool_size`` kernels before anyone asks for it, and handed to
+    the next learners who open it (first choice clickable in about 1.2 s instead of 2 s on
+    two cores, docs/speed.md). Kept for the case pages: the reading pages start kernels on
+    demand, and every pooled page holds ``pool_size`` idle kernels (about 90 MB each).
+    Voila 0.5.13 matches the deny list against each notebook's absolute path, hence the
+    leading ``.*/`` (a pattern anchored at ``cases/`` silently preheats nothing).
+    """
+    if pool_size <= 0:
+        return []
+    return [
+        "--preheat_kernel=True",
+        f"--pool_size={pool_size}",
+        rf"--VoilaKernelManager.preheat_denylist=^(?!.*/{only}\.ipynb$)",
+        f"--VoilaKernelManager.fill_delay={fill_delay:g}",
+    ]
+
+
 def voila_command(
     root: Path | None = None,
     port: int = DEFAULT_PORT,
     ip: str = LOOPBACK,
     open_browser: bool = False,
+    pool: int = 0,
 ) -> list[str]:
-    """The full Voila command line for serving the course."""
+    """The full Voila command line for serving the course; ``pool``: preheated kernels per
+    case page (none by default: see ``preheat_arguments``)."""
     voila = shutil.which("voila", path=str(Path(sys.executable).parent)) or "voila"
     return [
         voila,
@@ -69,6 +97,7 @@ def voila_command(
         f"--NotebookClient.timeout={CELL_TIMEOUT_SECONDS}",
         "--Voila.log_level=WARN",
         f"--VoilaConfiguration.template={TEMPLATE}",
+        *preheat_arguments(pool),
     ]
 
 
@@ -88,8 +117,10 @@ def voila_environment() -> dict[str, str]:
     return env
 
 
-def serve(port: int = DEFAULT_PORT, open_browser: bool = False) -> None:
+def serve(port: int = DEFAULT_PORT, open_browser: bool = False, pool: int = 0) -> None:
     """Replace this process with the Voila server (so Ctrl+C and signals reach it directly)."""
-    command = voila_command(port=port, open_browser=open_browser)
+    command = voila_command(port=port, open_browser=open_browser, pool=pool)
     print(f"Serving the course at http://{LOOPBACK}:{port}/ (Ctrl+C to stop)", flush=True)
+    if pool:
+        print(f"Keeping {pool} kernel(s) ready for each case page.", flush=True)
     os.execvpe(command[0], command, voila_environment())
