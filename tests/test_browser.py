@@ -433,6 +433,9 @@ def test_a_case_played_to_its_end_by_keyboard(
 
 #: A pool of one preheated kernel for one case page, refilled at once for the next learner.
 PREHEAT = {"pool_size": 1, "only": "cases/nicholls", "fill_delay": 0}
+#: The cell timeout for this server, shorter than ``make start``'s minute so that a pooled
+#: kernel can be kept waiting past it within a test.
+PREHEAT_CELL_TIMEOUT = 10
 
 
 @pytest.fixture(scope="module")
@@ -447,7 +450,10 @@ def preheated_server(
     log = tmp_path_factory.mktemp("preheated") / "voila.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [*voila_command(port=port), *preheat_arguments(**PREHEAT)],
+            [
+                *voila_command(port=port, cell_timeout=PREHEAT_CELL_TIMEOUT),
+                *preheat_arguments(**PREHEAT),
+            ],
             cwd=Path(__file__).parents[1],
             env=voila_environment() | {"CASEWORK_DATA_DIR": str(data)},
             stdout=sink,
@@ -514,3 +520,23 @@ def test_a_preheated_page_reads_its_own_address_and_no_one_elses(
         assert link.startswith(address) and token not in link
     finally:
         second.close()
+
+
+def test_a_pooled_page_still_opens_after_waiting_longer_than_the_cell_timeout(
+    browser: Any, preheated_server: tuple[Server, Path]
+) -> None:
+    """A pooled kernel may wait an hour for its learner. The page's cell must not wait with
+    it: a cell open past the cell timeout is an error, and the learner would get a broken page.
+    """
+    server, _ = preheated_server
+    time.sleep(PREHEAT_CELL_TIMEOUT + 4)  # the pool's kernel has now waited past the timeout
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/voila/render/cases/nicholls.ipynb", wait_until="commit")
+        wait_for_player(page, server)
+        page.get_by_role("button", name="Begin the case").wait_for()
+        assert "error" not in page.locator("body").inner_text().lower()
+    finally:
+        context.close()
+    assert "timed out" not in server.log.read_text(errors="replace")

@@ -76,12 +76,11 @@ def play_case(
     from IPython.display import display
 
     from casework.catalog import load_case
-    from casework.player import FileKeeper, Player, default_keeper
+    from casework.player import FileKeeper, player_widget
 
     scenario = load_case(case)
-    keeper = FileKeeper(journey_file) if journey_file else default_keeper(scenario.id)
-    player = Player(scenario, keeper, write_reflections=write_reflections)
-    display(player.widget)
+    keeper = FileKeeper(journey_file) if journey_file else None
+    display(player_widget(scenario, keeper, write_reflections=write_reflections))
 
 
 # --- short interactive checks (no code for the learner) -----------------------------------

@@ -21,6 +21,7 @@ import functools
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,6 +110,11 @@ def in_voila() -> bool:
 _handed_over: list[str] = []
 
 
+def waiting_for_learner() -> bool:
+    """True in a preheated kernel (Voila's pool) that no learner has been handed yet."""
+    return os.environ.get("VOILA_PREHEAT") == "True" and not _handed_over
+
+
 def request_url() -> str | None:
     """The address the learner opened.
 
@@ -116,7 +122,8 @@ def request_url() -> str | None:
     ``wait_for_request`` blocks until Voila hands the request over, as CGI-style variables
     (SCRIPT_NAME, QUERY_STRING, ...). The kernel's VOILA_REQUEST_URL is then the address of
     an earlier request (the one that made Voila refill its pool), which can carry another
-    learner's resume code, so it is never used here.
+    learner's resume code, so it is never used here. Pages call this only once the request
+    has come (see ``hosted_player``): blocking a cell until then would break the page.
     """
     if os.environ.get("VOILA_PREHEAT") == "True":
         if not _handed_over:
@@ -138,7 +145,6 @@ def wait_for_request() -> None:
     about 46 MB in every learner's kernel. Tornado's websocket client is already loaded.
     """
     import json
-    import threading
 
     from tornado.websocket import websocket_connect
 
@@ -370,8 +376,51 @@ def _kernel_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
+def player_widget(
+    scenario: Scenario, keeper: JourneyKeeper | None = None, *, write_reflections: bool = True
+) -> widgets.Widget:
+    """The player's widget for a page, also in a preheated kernel.
+
+    In Voila's pool a page is run before any learner asks for it, and who the learner is
+    (their address and resume code) arrives only when Voila hands the kernel over. Waiting
+    for that inside the page's cell would hold the cell open until a learner comes, and a
+    cell open longer than the server's cell timeout (``serve.CELL_TIMEOUT_SECONDS``) breaks
+    the page the next learner gets. So the page shows a holding box at once, a thread waits
+    for the request, and the player is built into the box on the kernel's event loop as soon
+    as it comes (before the learner's browser has loaded the page's scripts).
+    """
+    loop = _kernel_loop()
+    if keeper is not None or not waiting_for_learner() or loop is None:
+        return Player(scenario, keeper, write_reflections=write_reflections).widget
+    box = widgets.VBox(
+        [widgets.HTML('<p class="hm-small" role="status">Opening the case&hellip;</p>')],
+        layout=widgets.Layout(width="100%"),
+    )
+
+    def build() -> None:
+        try:
+            box.children = [Player(scenario, write_reflections=write_reflections).widget]
+        except Exception:
+            log.exception("could not open the case %s for a learner", scenario.id)
+            box.children = [
+                widgets.HTML(
+                    f'<div class="hm-error" role="alert"><p>{views.escape(PLAIN_ERROR)}</p></div>'
+                )
+            ]
+
+    def wait() -> None:
+        try:
+            request_url()
+        finally:
+            loop.call_soon_threadsafe(build)
+
+    threading.Thread(target=wait, name="casework-wait-for-learner", daemon=True).start()
+    return box
+
+
 class Player:
-    """A case played in a notebook or a Voila page. Build it, then ``display(player.widget)``."""
+    """A case played in a notebook or a Voila page. Build it, then ``display(player.widget)``
+    (on hosted pages, ``player_widget`` builds it when the learner's request has come)."""
 
     def __init__(
         self,

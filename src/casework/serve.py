@@ -38,9 +38,10 @@ CELL_TIMEOUT_SECONDS = 60
 #: (Voila refuses the shutdown request without its tree page's _xsrf cookie, voila#1458),
 #: and each one holds about 100 MB until it is culled.
 CULL_IDLE_SECONDS = 300
-#: With a pool, a kernel taken from it is replaced this long (seconds) afterwards. Replaced at
-#: once (0), ten learners arriving together had ten new kernels starting while their pages
-#: were handed over, and every page waited for a lost kernel reply (benchmarks, docs/speed.md).
+#: With a pool, a kernel taken from it is replaced this long (seconds) afterwards, after a
+#: burst of arrivals rather than during it: replaced at once (0), ten learners arriving
+#: together shared the CPU with ten new kernels starting, and the server sent the last of their
+#: pages after 4.4 s instead of 1.7 s (benchmarks/voila_speed.py, docs/speed.md).
 POOL_FILL_DELAY_SECONDS = 10
 
 
@@ -77,6 +78,7 @@ def voila_command(
     ip: str = LOOPBACK,
     open_browser: bool = False,
     pool: int = 0,
+    cell_timeout: int = CELL_TIMEOUT_SECONDS,
 ) -> list[str]:
     """The full Voila command line for serving the course; ``pool``: preheated kernels per
     case page (none by default: see ``preheat_arguments``)."""
@@ -94,7 +96,7 @@ def voila_command(
         "--MappingKernelManager.cull_interval=60",
         # A cell that never answers (an ipykernel 7 reply lost under load was seen once)
         # ends in an error after a minute instead of leaving the page waiting for ever.
-        f"--NotebookClient.timeout={CELL_TIMEOUT_SECONDS}",
+        f"--NotebookClient.timeout={cell_timeout}",
         "--Voila.log_level=WARN",
         f"--VoilaConfiguration.template={TEMPLATE}",
         *preheat_arguments(pool),
