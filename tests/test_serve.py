@@ -80,3 +80,15 @@ def test_a_pool_preheats_the_case_pages_and_nothing_else() -> None:
     assert cases == {p.stem for p in (course_dir() / "cases").glob("*.ipynb")}
     assert len(cases) >= 4 and len(pages) > len(cases)
     assert preheat_arguments(0) == []
+
+
+def test_a_failed_or_slow_page_tells_the_learner_what_to_do() -> None:
+    """Voila's own notices tell the reader to restart Voila with debugging options; learners
+    are told to reload, and that their saved work is kept."""
+    from casework.serve import CELL_ERROR_ADVICE, CELL_TIMEOUT_ADVICE
+
+    command = voila_command()
+    assert f"--VoilaExecutor.cell_error_instruction={CELL_ERROR_ADVICE}" in command
+    assert f"--VoilaExecutor.cell_timeout_instruction={CELL_TIMEOUT_ADVICE}" in command
+    for advice in (CELL_ERROR_ADVICE, CELL_TIMEOUT_ADVICE):
+        assert "Reload the page" in advice and "Voil" not in advice

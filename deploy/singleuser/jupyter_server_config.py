@@ -11,7 +11,14 @@ import os
 import shutil
 from pathlib import Path
 
-from casework.serve import CULL_IDLE_SECONDS, PAGE_EXTENSIONS, TEMPLATE
+from casework.serve import (
+    CELL_ERROR_ADVICE,
+    CELL_TIMEOUT_ADVICE,
+    CELL_TIMEOUT_SECONDS,
+    CULL_IDLE_SECONDS,
+    PAGE_EXTENSIONS,
+    TEMPLATE,
+)
 
 c = get_config()  # noqa: F821 (Jupyter provides get_config when it reads this file)
 
@@ -31,6 +38,11 @@ c.VoilaConfiguration.template = TEMPLATE
 c.VoilaConfiguration.strip_sources = True
 c.VoilaConfiguration.show_tracebacks = False
 c.VoilaConfiguration.extension_allowlist = list(PAGE_EXTENSIONS)
+# A cell that never answers ends in a notice after a minute instead of a page that waits for
+# ever; the notice tells a learner to reload (their work is saved), not how to debug Voila.
+c.NotebookClient.timeout = CELL_TIMEOUT_SECONDS
+c.VoilaExecutor.cell_error_instruction = CELL_ERROR_ADVICE
+c.VoilaExecutor.cell_timeout_instruction = CELL_TIMEOUT_ADVICE
 # The course's template (share/jupyter/voila/templates/holding-in-mind) must be on the
 # Jupyter data path before the server starts: the image sets JUPYTER_PATH to
 # /srv/holding-in-mind/share/jupyter (setting it from here is too late once JupyterHub

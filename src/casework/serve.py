@@ -33,6 +33,15 @@ PAGE_EXTENSIONS = (
 TEMPLATE = "holding-in-mind"
 #: The longest a page's cell may run while the page is rendered (seconds).
 CELL_TIMEOUT_SECONDS = 60
+#: What a learner reads under Voila's own notice when a page's cell fails or runs out of time
+#: (Voila's defaults tell them to restart Voila with debugging options).
+CELL_ERROR_ADVICE = (
+    "This part of the page could not be shown. Reload the page: your saved work is kept. "
+    "If it happens again, please tell your tutor."
+)
+CELL_TIMEOUT_ADVICE = (
+    "The course's server is busy just now. Reload the page in a minute: your saved work is kept."
+)
 #: A kernel with no page connected and idle this long (seconds) is shut down; its journey is
 #: already saved. Short, because a closed page's kernel is not always stopped by the page
 #: (Voila refuses the shutdown request without its tree page's _xsrf cookie, voila#1458),
@@ -97,6 +106,8 @@ def voila_command(
         # A cell that never answers (an ipykernel 7 reply lost under load was seen once)
         # ends in an error after a minute instead of leaving the page waiting for ever.
         f"--NotebookClient.timeout={cell_timeout}",
+        f"--VoilaExecutor.cell_error_instruction={CELL_ERROR_ADVICE}",
+        f"--VoilaExecutor.cell_timeout_instruction={CELL_TIMEOUT_ADVICE}",
         "--Voila.log_level=WARN",
         f"--VoilaConfiguration.template={TEMPLATE}",
         *preheat_arguments(pool),
