@@ -220,6 +220,10 @@ class VoilaServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=30)
+        keep = os.environ.get("HM_BENCH_KEEP_LOGS")
+        if keep and self.log and self.log.exists():
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            shutil.copy(self.log, Path(keep) / f"voila-{int(time.time())}-{id(self)}.log")
         if self.data:
             shutil.rmtree(self.data, ignore_errors=True)
 
@@ -405,9 +409,10 @@ async def open_page(
                 timeout=timeout_s * 1000,
             )
             break
-        except Exception:
+        except Exception as error:
             if attempt:
-                raise
+                marks = await page.evaluate("() => JSON.stringify(window.__marks || {})")
+                raise RuntimeError(f"{error!s:.60} (marks reached: {marks})") from error
             reloaded = True
     timing = await page.evaluate(
         """() => { const n = performance.getEntriesByType('navigation')[0] || {};
