@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -306,9 +307,28 @@ def test_a_held_back_first_chart_is_drawn_after_its_delay_or_at_the_first_choice
         await asyncio.sleep(0)
         assert chart._pending is None
 
-    asyncio.run(later_by_itself())
-    asyncio.run(at_once_on_a_choice())
-    # Outside an event loop (a notebook cell run by nbclient, say) nothing is held back.
-    chart = ChartView(first_delay=30)
-    chart.show({"data": [], "layout": {}}, "now")
-    assert plotly in shown(chart)
+    def outside_a_loop() -> None:
+        # Outside an event loop (a notebook cell run by nbclient, say) nothing is held back.
+        chart = ChartView(first_delay=30)
+        chart.show({"data": [], "layout": {}}, "now")
+        assert plotly in shown(chart)
+
+    # Each in a thread of its own: Playwright's tests leave an event loop running in this one.
+    for part in (
+        lambda: asyncio.run(later_by_itself()),
+        lambda: asyncio.run(at_once_on_a_choice()),
+        outside_a_loop,
+    ):
+        failures: list[BaseException] = []
+
+        def run(part: Callable[[], None] = part, failures: list[BaseException] = failures) -> None:
+            try:
+                part()
+            except BaseException as error:  # reported in the test's own thread
+                failures.append(error)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join(timeout=30)
+        if failures:
+            raise failures[0]
