@@ -54,6 +54,8 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    #: The server's CASEWORK_DATA_DIR (its journey store), where the test set one.
+    data: Path | None = None
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -71,11 +73,8 @@ def course_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The course served exactly as ``make start`` serves it, on a free loopback port."""
     port = free_port()
     log = tmp_path_factory.mktemp("voila") / "voila.log"
-    env = dict(
-        os.environ,
-        JUPYTER_PLATFORM_DIRS="1",
-        CASEWORK_DATA_DIR=str(tmp_path_factory.mktemp("data")),
-    )
+    data = tmp_path_factory.mktemp("data")
+    env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", CASEWORK_DATA_DIR=str(data))
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "casework"), "serve", "--port", str(port)],
@@ -100,7 +99,7 @@ def course_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             if time.monotonic() > deadline:
                 pytest.fail(f"Voila did not answer within 90 s:\n{log.read_text()}")
             time.sleep(0.5)
-        yield Server(url, process, log)
+        yield Server(url, process, log, data)
     finally:
         _stop(process)
 

@@ -429,6 +429,54 @@ def test_a_case_played_to_its_end_by_keyboard(
     assert_page_is_clean(page, course_server)
 
 
+# --- a closed page's kernel -----------------------------------------------------------------
+
+
+def test_leaving_a_page_stops_its_kernel_and_keeps_the_learner_s_reflection(
+    browser: Any, course_server: Server
+) -> None:
+    """Each page view holds a kernel (about 80 MB). Voila stops it when the page is left only
+    if the browser holds its _xsrf cookie, which the course's template fetches; a reflection
+    typed just before leaving is still saved (the kernel writes it as it exits)."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{course_server.url}/voila/render/cases/nicholls.ipynb", wait_until="commit")
+        wait_for_player(page, course_server)
+        scenario = load_case("nicholls")
+        first_scene, first_choice = scenario.study_path_steps()[0]
+        page.get_by_role("button", name="Begin the case").click()
+        if scenario.scenes[first_scene].content_note:
+            page.get_by_role("button", name="Continue to the scene").click()
+        page.get_by_role("button", name=scenario.choice(first_scene, first_choice).label).click()
+        page.get_by_text("You chose:").wait_for()
+        kernel = page.evaluate(
+            "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+        )
+        code = page.locator(".hm-resume code").inner_text().strip()
+        assert get(f"{course_server.url}/api/kernels/{kernel}")[0] == 200
+        assert any(c["name"] == "_xsrf" for c in context.cookies())
+        # Typed, and the page left at once: before the kernel's save (a second later) is due.
+        page.get_by_role("textbox", name="Your reflection").fill("written just before leaving")
+        page.goto("about:blank")  # the learner leaves: Voila's page asks for its kernel's end
+        deadline = time.monotonic() + 30
+        while get(f"{course_server.url}/api/kernels/{kernel}")[0] != 404:
+            assert time.monotonic() < deadline, "the page's kernel was still running after 30 s"
+            time.sleep(0.5)
+    finally:
+        context.close()
+    from casework.store import JourneyStore
+
+    assert course_server.data is not None
+    store = JourneyStore(f"sqlite:///{course_server.data / 'journeys.sqlite'}")
+    try:
+        journey = store.load(code, load_case("nicholls"))
+    finally:
+        store.close()
+    assert journey is not None
+    assert "written just before leaving" in journey.reflections.values()
+
+
 # --- preheated kernels ---------------------------------------------------------------------
 
 #: A pool of one preheated kernel for one case page, refilled at once for the next learner.

@@ -332,3 +332,45 @@ def test_a_held_back_first_chart_is_drawn_after_its_delay_or_at_the_first_choice
         thread.join(timeout=30)
         if failures:
             raise failures[0]
+
+
+def test_a_reflection_typed_just_before_the_kernel_stops_is_saved(tmp_path: Path) -> None:
+    """A closed page stops its kernel at once (Voila's shutdown on unload). A reflection typed
+    in the second before waits for its debounced save; it is written as the kernel exits."""
+    from jupyter_client.manager import start_new_kernel
+
+    journey = tmp_path / "demo.journey.json"
+    code = f"""
+import contextlib, io, ipywidgets as widgets
+from pathlib import Path
+from casework.catalog import load_case
+from casework.player import FileKeeper, Player
+
+def everything(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from everything(child)
+
+def press(text):
+    [b for b in everything(player.widget) if isinstance(b, widgets.Button)
+     and text in b.description][0].click()
+
+player = Player(load_case("demo"), FileKeeper({str(journey)!r}))
+press("Begin")
+press("Explain why")
+[box for box in everything(player.story) if isinstance(box, widgets.Textarea)][0].value = "typed"
+print("pending:", player._save_handle is not None, "typed" in Path({str(journey)!r}).read_text())
+"""
+    manager, client = start_new_kernel(cwd=str(tmp_path))
+    try:
+        printed: list[str] = []
+        client.execute_interactive(
+            code,
+            timeout=60,
+            output_hook=lambda m: printed.append(m["content"].get("text", "")),
+        )
+        assert "pending: True False" in "".join(printed), printed
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)  # as Voila stops a closed page's kernel
+    assert json.loads(journey.read_text())["reflections"] == {"first_feelings": "typed"}

@@ -16,12 +16,14 @@ Two rules shape the code:
 from __future__ import annotations
 
 import asyncio
+import atexit
 import base64
 import functools
 import logging
 import os
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -418,6 +420,18 @@ def player_widget(
     return box
 
 
+def _save_pending_at_exit(player: weakref.ref[Player]) -> None:
+    """Write a player's journey if a save is still pending (the kernel is stopping)."""
+    live = player()
+    if live is None or live._save_handle is None:
+        return
+    live._save_handle = None
+    try:
+        live._save()
+    except Exception:
+        log.exception("could not save the journey as the kernel stopped")
+
+
 class Player:
     """A case played in a notebook or a Voila page. Build it, then ``display(player.widget)``
     (on hosted pages, ``player_widget`` builds it when the learner's request has come)."""
@@ -468,6 +482,9 @@ class Player:
             self._error(message)
         self._render_resume()
         self._render()
+        # A reflection typed in the last second before the page closed is still waiting for
+        # its save when Voila stops the kernel: write it as the kernel exits.
+        atexit.register(_save_pending_at_exit, weakref.ref(self))
 
     # --- helpers ---------------------------------------------------------------------------
 

@@ -43,9 +43,9 @@ CELL_TIMEOUT_ADVICE = (
     "The course's server is busy just now. Reload the page in a minute: your saved work is kept."
 )
 #: A kernel with no page connected and idle this long (seconds) is shut down; its journey is
-#: already saved. Short, because a closed page's kernel is not always stopped by the page
-#: (Voila refuses the shutdown request without its tree page's _xsrf cookie, voila#1458),
-#: and each one holds about 100 MB until it is culled.
+#: already saved. A page closed or reloaded stops its own kernel (the course's template makes
+#: sure Voila accepts that request; voila#1458); this catches pages that vanish without
+#: saying so (a crashed browser, a lost connection), each holding about 80 MB until then.
 CULL_IDLE_SECONDS = 300
 #: With a pool, a kernel taken from it is replaced this long (seconds) afterwards, after a
 #: burst of arrivals rather than during it: replaced at once (0), ten learners arriving
