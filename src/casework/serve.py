@@ -47,11 +47,12 @@ CELL_TIMEOUT_ADVICE = (
 #: sure Voila accepts that request; voila#1458); this catches pages that vanish without
 #: saying so (a crashed browser, a lost connection), each holding about 80 MB until then.
 CULL_IDLE_SECONDS = 300
-#: With a pool, a kernel taken from it is replaced this long (seconds) afterwards, after a
-#: burst of arrivals rather than during it: replaced at once (0), ten learners arriving
-#: together shared the CPU with ten new kernels starting, and the server sent the last of their
-#: pages after 4.4 s instead of 1.7 s (benchmarks/voila_speed.py, docs/speed.md).
-POOL_FILL_DELAY_SECONDS = 10
+#: With a pool, a kernel taken from it is replaced this long (seconds) afterwards (Voila's own
+#: default). Measured with a pool of 2, five new visitors one after another: with 1 s every
+#: page was clickable in about 1 s; with 10 s the third waited 3.6 s (and up to 10 s when
+#: visitors came closer together), since Voila hands the next visitor the refill that is
+#: still sleeping; with 0 s, about 1.4 s each, the refill competing with the page.
+POOL_FILL_DELAY_SECONDS = 1
 
 
 def course_dir() -> Path:
@@ -67,7 +68,7 @@ def preheat_arguments(
     Each such page is run in ``pool_size`` kernels before anyone asks for it, and handed to
     the next learners who open it (first choice clickable in about 1.2 s instead of 2 s on
     two cores, docs/speed.md). Kept for the case pages: the reading pages start kernels on
-    demand, and every pooled page holds ``pool_size`` idle kernels (about 90 MB each).
+    demand, and every pooled page holds ``pool_size`` idle kernels (about 70 MB each).
     Voila 0.5.13 matches the deny list against each notebook's absolute path, hence the
     leading ``.*/`` (a pattern anchored at ``cases/`` silently preheats nothing).
     """
