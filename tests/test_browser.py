@@ -527,6 +527,40 @@ def get_status(url: str) -> int | None:
         return None
 
 
+def kernels_waiting(server: Server) -> set[str]:
+    """The ids of the kernels the server runs now (before a visit: the pool's), read from
+    its kernel processes (standalone Voila serves no list of kernels)."""
+    import re
+
+    import psutil
+
+    found = set()
+    for child in psutil.Process(server.process.pid).children(recursive=True):
+        try:
+            command = " ".join(child.cmdline())
+        except psutil.Error:  # a kernel just stopped
+            continue
+        match = re.search(r"kernel-([0-9a-f-]{36})\.json", command)
+        if match and "ipykernel" in command:
+            found.add(match.group(1))
+    return found
+
+
+def page_kernel(page: Any) -> str:
+    return page.evaluate(
+        "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+    )
+
+
+def wait_for_pool(server: Server) -> set[str]:
+    """Wait until the pool holds a kernel, and return what it holds."""
+    deadline = time.monotonic() + 60
+    while not (waiting := kernels_waiting(server)):
+        assert time.monotonic() < deadline, "the pool never filled"
+        time.sleep(0.5)
+    return waiting
+
+
 def test_a_preheated_page_reads_its_own_address_and_no_one_elses(
     browser: Any, preheated_server: tuple[Server, Path]
 ) -> None:
@@ -547,8 +581,10 @@ def test_a_preheated_page_reads_its_own_address_and_no_one_elses(
     first = browser.new_context()
     try:
         page = first.new_page()
+        pool = wait_for_pool(server)
         page.goto(f"{address}?resume={token}", wait_until="commit")
         wait_for_player(page, server)
+        assert page_kernel(page) in pool, "the page did not come from the pool"
         page.locator(".hm-resume code").wait_for()
         assert page.locator(".hm-resume code").inner_text().strip() == display_token(token)
         assert "Steps so far (1)" in page.locator(".hm-timeline").inner_text()
@@ -559,8 +595,10 @@ def test_a_preheated_page_reads_its_own_address_and_no_one_elses(
     second = browser.new_context()
     try:
         page = second.new_page()
+        pool = wait_for_pool(server)
         page.goto(address, wait_until="commit")
         wait_for_player(page, server)
+        assert page_kernel(page) in pool, "the page did not come from the pool"
         page.get_by_role("button", name="Begin the case").wait_for()
         code = page.locator(".hm-resume code").inner_text().strip()
         assert code and code != display_token(token), "a page resumed another learner's journey"
@@ -577,12 +615,14 @@ def test_a_pooled_page_still_opens_after_waiting_longer_than_the_cell_timeout(
     it: a cell open past the cell timeout is an error, and the learner would get a broken page.
     """
     server, _ = preheated_server
+    pool = wait_for_pool(server)
     time.sleep(PREHEAT_CELL_TIMEOUT + 4)  # the pool's kernel has now waited past the timeout
     context = browser.new_context()
     try:
         page = context.new_page()
         page.goto(f"{server.url}/voila/render/cases/nicholls.ipynb", wait_until="commit")
         wait_for_player(page, server)
+        assert page_kernel(page) in pool, "the page did not come from the pool"
         page.get_by_role("button", name="Begin the case").wait_for()
         assert "error" not in page.locator("body").inner_text().lower()
     finally:

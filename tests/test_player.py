@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -355,6 +356,8 @@ def press(text):
     [b for b in everything(player.widget) if isinstance(b, widgets.Button)
      and text in b.description][0].click()
 
+import casework.player
+casework.player.SAVE_DELAY = 600  # the debounced save alone would never come in time
 player = Player(load_case("demo"), FileKeeper({str(journey)!r}))
 press("Begin")
 press("Explain why")
@@ -374,3 +377,102 @@ print("pending:", player._save_handle is not None, "typed" in Path({str(journey)
         client.stop_channels()
         manager.shutdown_kernel(now=False)  # as Voila stops a closed page's kernel
     assert json.loads(journey.read_text())["reflections"] == {"first_feelings": "typed"}
+
+
+# --- a pooled kernel learning its request from Voila ---------------------------------------
+
+
+@pytest.fixture
+def pooled_kernel(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], None]]:
+    """This process as a kernel in Voila's pool, with no request handed over yet."""
+    from casework import player
+
+    monkeypatch.setattr(player, "_handed_over", [])
+    monkeypatch.setattr(player, "_handover_lock", threading.Lock())
+    for name in ("SCRIPT_NAME", "QUERY_STRING", "SERVER_NAME", "SERVER_PORT"):
+        monkeypatch.setenv(name, "")  # restored (removed) after the test
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setenv("VOILA_APP_IP", "127.0.0.1")
+    monkeypatch.setenv("VOILA_SERVER_URL", "/")
+    monkeypatch.setenv("VOILA_KERNEL_ID", "kernel-1")
+
+    def at_port(port: int) -> None:
+        monkeypatch.setenv("VOILA_APP_PORT", str(port))
+
+    yield at_port
+
+
+def test_a_pooled_kernel_reads_its_request_once_however_many_ask(
+    pooled_kernel: Callable[[int], None],
+) -> None:
+    """Voila's own request socket (voila.request_info_handler) keeps one waiter per kernel:
+    two readers at once must share one fetch, or one of them waits for ever."""
+    import asyncio
+    import socket
+
+    import tornado.web
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    from casework.player import request_url
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    pooled_kernel(port)
+    ready = threading.Event()
+    server_loop: list[asyncio.AbstractEventLoop] = []
+
+    def serve() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        app = tornado.web.Application([(r"/voila/query/(.*)", RequestInfoSocketHandler)])
+        server = app.listen(port, address="127.0.0.1")
+        server_loop.append(loop)
+        ready.set()
+        loop.run_forever()
+        server.stop()
+        loop.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    assert ready.wait(10)
+    answers: list[str | None] = []
+    readers = [threading.Thread(target=lambda: answers.append(request_url())) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    time.sleep(0.5)  # both are waiting: no learner yet
+    assert answers == []
+    payload = {
+        "SCRIPT_NAME": "/voila/render/cases/clarke.ipynb",
+        "QUERY_STRING": "resume=ABCD",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8866",
+    }
+    server_loop[0].call_soon_threadsafe(
+        RequestInfoSocketHandler.send_updates,
+        {"kernel_id": "kernel-1", "payload": json.dumps(payload)},
+    )
+    for reader in readers:
+        reader.join(timeout=10)
+    server_loop[0].call_soon_threadsafe(server_loop[0].stop)
+    address = "http://127.0.0.1:8866/voila/render/cases/clarke.ipynb?resume=ABCD"
+    assert answers == [address, address]
+
+
+def test_a_pooled_kernel_that_cannot_reach_voila_says_so_instead_of_guessing(
+    pooled_kernel: Callable[[int], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guessing the address would open a fresh journey whatever the learner's resume code,
+    and give them a personal link that leads nowhere."""
+    import socket
+
+    from casework import player
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    pooled_kernel(port)
+    monkeypatch.setattr(player, "HANDOVER_ATTEMPTS", 2)
+    with pytest.raises(player.HandoverError):
+        player.request_url()
+    assert player.waiting_for_learner()
+    assert "reload" in player.HANDOVER_FAILED

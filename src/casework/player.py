@@ -51,6 +51,9 @@ if not log.handlers:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+HANDOVER_FAILED = (
+    "This page could not be prepared for you. Please reload it: your saved work is kept."
+)
 PLAIN_ERROR = (
     "Something went wrong on our side. Your journey so far is saved. Try the button again; "
     "if it keeps happening, reload the page or tell your tutor."
@@ -110,6 +113,15 @@ def in_voila() -> bool:
 
 #: The address handed to this preheated kernel, once it has been (see ``request_url``).
 _handed_over: list[str] = []
+#: One fetch of the request per kernel: Voila keeps a single waiter per kernel, so a second
+#: concurrent reader would wait for ever. Later callers reuse the first one's answer.
+_handover_lock = threading.Lock()
+#: Attempts to reach Voila's request socket before giving up (with growing pauses).
+HANDOVER_ATTEMPTS = 5
+
+
+class HandoverError(RuntimeError):
+    """Voila's request socket could not be read: who the learner is was never learned."""
 
 
 def waiting_for_learner() -> bool:
@@ -125,28 +137,35 @@ def request_url() -> str | None:
     (SCRIPT_NAME, QUERY_STRING, ...). The kernel's VOILA_REQUEST_URL is then the address of
     an earlier request (the one that made Voila refill its pool), which can carry another
     learner's resume code, so it is never used here. Pages call this only once the request
-    has come (see ``hosted_player``): blocking a cell until then would break the page.
+    has come (see ``player_widget``): blocking a cell until then would break the page.
+    Raises ``HandoverError`` if Voila's socket cannot be read: guessing would open the wrong
+    journey or give the learner a wrong personal link.
     """
     if os.environ.get("VOILA_PREHEAT") == "True":
-        if not _handed_over:
-            wait_for_request()
-            port = os.environ.get("SERVER_PORT", "")
-            host = os.environ.get("SERVER_NAME", "127.0.0.1") + (f":{port}" if port else "")
-            path = os.environ.get("SCRIPT_NAME", "")
-            query = os.environ.get("QUERY_STRING", "")
-            _handed_over.append(urlunparse(("http", host, path, "", query, "")))
+        with _handover_lock:
+            if not _handed_over:
+                if not wait_for_request():
+                    raise HandoverError("Voila never handed this kernel its request")
+                port = os.environ.get("SERVER_PORT", "")
+                host = os.environ.get("SERVER_NAME", "127.0.0.1") + (f":{port}" if port else "")
+                path = os.environ.get("SCRIPT_NAME", "")
+                query = os.environ.get("QUERY_STRING", "")
+                _handed_over.append(urlunparse(("http", host, path, "", query, "")))
         return _handed_over[0]
     return os.environ.get("VOILA_REQUEST_URL")
 
 
-def wait_for_request() -> None:
+def wait_for_request() -> bool:
     """Block until Voila hands this preheated kernel its request; put it in the environment.
 
     What ``voila.utils.wait_for_request`` does (Voila 0.5), without importing Voila into the
     kernel: that import brings the server's whole stack (jupyter_server, nbconvert, ...),
     about 46 MB in every learner's kernel. Tornado's websocket client is already loaded.
+    Unlike Voila's helper, a refused or dropped connection is tried again (Voila keeps the
+    request for a kernel that is not listening yet); False if it never came.
     """
     import json
+    import time
 
     from tornado.websocket import websocket_connect
 
@@ -160,26 +179,40 @@ def wait_for_request() -> None:
     async def fetch() -> None:
         connection = await websocket_connect(url, connect_timeout=5)
         try:
-            message = await connection.read_message()
+            message = await connection.read_message()  # waits for as long as no learner comes
             if isinstance(message, str):
                 received.append(message)
         finally:
             connection.close()
 
     def run() -> None:
-        loop = asyncio.new_event_loop()
-        try:
-            loop.run_until_complete(fetch())
-        except Exception:
-            log.exception("could not read the request from Voila at %s", url)
-        finally:
-            loop.close()
+        pause = 0.2
+        for attempt in range(HANDOVER_ATTEMPTS):
+            loop = asyncio.new_event_loop()
+            try:
+                loop.run_until_complete(fetch())
+            except Exception:
+                log.warning(
+                    "could not read the request from Voila at %s (attempt %d)",
+                    url,
+                    attempt + 1,
+                    exc_info=True,
+                )
+            finally:
+                loop.close()
+            if received:
+                return
+            time.sleep(pause)
+            pause *= 3
 
     thread = threading.Thread(target=run, name="casework-wait-for-request", daemon=True)
     thread.start()
     thread.join()
-    if received:
-        os.environ.update({str(k): str(v) for k, v in json.loads(received[0]).items()})
+    if not received:
+        log.error("Voila never handed the request to this kernel (%s)", url)
+        return False
+    os.environ.update({str(k): str(v) for k, v in json.loads(received[0]).items()})
+    return True
 
 
 def resume_token(url: str | None) -> str | None:
@@ -399,21 +432,25 @@ def player_widget(
         layout=widgets.Layout(width="100%"),
     )
 
+    def show(message: str) -> None:
+        box.children = [
+            widgets.HTML(f'<div class="hm-error" role="alert"><p>{views.escape(message)}</p></div>')
+        ]
+
     def build() -> None:
         try:
             box.children = [Player(scenario, write_reflections=write_reflections).widget]
         except Exception:
             log.exception("could not open the case %s for a learner", scenario.id)
-            box.children = [
-                widgets.HTML(
-                    f'<div class="hm-error" role="alert"><p>{views.escape(PLAIN_ERROR)}</p></div>'
-                )
-            ]
+            show(PLAIN_ERROR)
 
     def wait() -> None:
         try:
             request_url()
-        finally:
+        except Exception:
+            log.exception("a pooled page never learned its request")
+            loop.call_soon_threadsafe(show, HANDOVER_FAILED)
+        else:
             loop.call_soon_threadsafe(build)
 
     threading.Thread(target=wait, name="casework-wait-for-learner", daemon=True).start()
