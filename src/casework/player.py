@@ -457,16 +457,22 @@ def player_widget(
     return box
 
 
-def _save_pending_at_exit(player: weakref.ref[Player]) -> None:
-    """Write a player's journey if a save is still pending (the kernel is stopping)."""
-    live = player()
-    if live is None or live._save_handle is None:
-        return
-    live._save_handle = None
-    try:
-        live._save()
-    except Exception:
-        log.exception("could not save the journey as the kernel stopped")
+#: Every player in this kernel, weakly held: at exit, those with a save still pending write it.
+_players: weakref.WeakSet[Player] = weakref.WeakSet()
+
+
+@atexit.register
+def _save_pending_at_exit() -> None:
+    """Write the journey of every player whose debounced save is still pending: the kernel
+    is stopping (Voila stops a closed page's kernel at once)."""
+    for live in list(_players):
+        if live._save_handle is None:
+            continue
+        live._save_handle = None
+        try:
+            live._save()
+        except Exception:
+            log.exception("could not save the journey as the kernel stopped")
 
 
 class Player:
@@ -521,7 +527,7 @@ class Player:
         self._render()
         # A reflection typed in the last second before the page closed is still waiting for
         # its save when Voila stops the kernel: write it as the kernel exits.
-        atexit.register(_save_pending_at_exit, weakref.ref(self))
+        _players.add(self)
 
     # --- helpers ---------------------------------------------------------------------------
 
