@@ -364,6 +364,38 @@ def test_another_learners_resume_code_opens_nothing(learners: dict[str, Learner]
 
 @pytest.mark.browser
 @pytest.mark.server
+def test_leaving_a_page_stops_its_kernel_on_the_hub(learners: dict[str, Learner], hub: Hub) -> None:
+    """Each page view holds a kernel inside the learner's server (a share of their memory
+    limit). Leaving the page stops it there too, not only at the idle cull."""
+    import json
+
+    learner = learners[LEARNERS[0]]
+    page = learner.context.new_page()  # type: ignore[attr-defined]
+    try:
+        page.goto(f"{hub.url}/user/{learner.name}/voila/render/cases/{CASE}.ipynb")
+        page.get_by_role("button", name="Step back one choice").wait_for()
+        kernel = page.evaluate(
+            "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+        )
+        kernels = f"{hub.url}/user/{learner.name}/api/kernels"
+
+        def running() -> set[str]:
+            status, text, _ = _fetch(learner, kernels)
+            assert status == 200, text
+            return {k["id"] for k in json.loads(text)}
+
+        assert kernel in running()
+        page.goto("about:blank")  # the learner leaves; the page asks for its kernel's end
+        deadline = time.monotonic() + 30
+        while kernel in running():
+            assert time.monotonic() < deadline, "the page's kernel was still running after 30 s"
+            time.sleep(0.5)
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.server
 def test_each_journey_is_kept_only_in_its_learners_own_store(
     learners: dict[str, Learner], hub: Hub
 ) -> None:
