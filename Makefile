@@ -38,6 +38,7 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/validate_speed.py
 	$(BIN)/python benchmarks/voila_speed.py
+	$(BIN)/python benchmarks/learner_server_memory.py
 	$(BIN)/python benchmarks/autograde_speed.py
 	$(BIN)/python benchmarks/reliability.py
 
