@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
@@ -79,18 +78,9 @@ def start_server(port: int, token: str, home: Path) -> subprocess.Popen[bytes]:
     raise RuntimeError("the learner's server did not answer within 90 s")
 
 
-def kernels(server: psutil.Process) -> list[psutil.Process]:
-    found = []
-    for child in server.children(recursive=True):
-        with suppress(psutil.Error):
-            if "ipykernel" in " ".join(child.cmdline()):
-                found.append(child)
-    return found
-
-
 def snapshot(server: psutil.Process) -> dict[str, Any]:
     time.sleep(1.0)  # let the page's last messages settle
-    pages = [shared.memory(k.pid) for k in kernels(server)]
+    pages = [shared.memory(k.pid) for k in shared.kernel_processes(server.pid)]
     own = shared.memory(server.pid)
     return {
         "server": own,
@@ -149,11 +139,7 @@ def main() -> None:
         try:
             steps = asyncio.run(measure(port, token, psutil.Process(process.pid)))
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+            shared.stop_group(process)
     text = table(steps)
     print(text)
     OUT.write_text(

@@ -170,6 +170,29 @@ def memory(pid: int) -> dict[str, float]:
 # --- servers -----------------------------------------------------------------------------------
 
 
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server and its process group: asked, then after 30 s made to."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+
+def kernel_processes(server_pid: int) -> list[psutil.Process]:
+    """The live kernel processes a Jupyter or Voila server has started."""
+    found = []
+    for child in psutil.Process(server_pid).children(recursive=True):
+        with suppress(psutil.Error):  # a kernel just shut down is a zombie until reaped
+            if child.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(
+                child.cmdline()
+            ):
+                found.append(child)
+    return found
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -214,13 +237,8 @@ class VoilaServer:
         raise RuntimeError("Voila did not answer within 120 s")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=30)
+        if self.process:
+            stop_group(self.process)
         keep = os.environ.get("HM_BENCH_KEEP_LOGS")
         if keep and self.log and self.log.exists():
             Path(keep).mkdir(parents=True, exist_ok=True)
@@ -230,14 +248,7 @@ class VoilaServer:
 
     def kernels(self) -> list[psutil.Process]:
         assert self.process is not None
-        found = []
-        for child in psutil.Process(self.process.pid).children(recursive=True):
-            with suppress(psutil.Error):  # a kernel just shut down is a zombie until reaped
-                if child.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(
-                    child.cmdline()
-                ):
-                    found.append(child)
-        return found
+        return kernel_processes(self.process.pid)
 
     def kernel(self, kernel_id: str) -> psutil.Process:
         for child in self.kernels():
@@ -578,6 +589,16 @@ async def one_after_another(browser: Any, server_url: str, learners: int) -> lis
     return timings
 
 
+def learner_figures(learner: dict[str, Any]) -> dict[str, Any]:
+    """What ``one_learner`` measured, as the results record it."""
+    return {
+        "click_ms": summary(learner["clicks"]),
+        "continue_ms": summary(learner["continues"]),
+        "kernel_loaded": learner["kernel_loaded"],
+        "kernel_after_choices": learner["kernel_after"],
+    }
+
+
 async def one_learner(browser: Any, server: VoilaServer, choices: int) -> dict[str, Any]:
     context, page, timing = await open_page(browser, server.url + PAGE)
     kernel = server.kernel(await kernel_id(page))
@@ -700,13 +721,7 @@ async def run_cold(browser: Any, arguments: argparse.Namespace) -> dict[str, Any
         cold["very_first_after_start_ms"] = round(very_first["clickable"], 1)
         server.wait_settled(0)
         learner = await one_learner(browser, server, arguments.choices)
-        cold |= {
-            "click_ms": summary(learner["clicks"]),
-            "continue_ms": summary(learner["continues"]),
-            "kernel_loaded": learner["kernel_loaded"],
-            "kernel_after_choices": learner["kernel_after"],
-            "server_one_learner": server.server_memory(),
-        }
+        cold |= learner_figures(learner) | {"server_one_learner": server.server_memory()}
         if "together" in arguments.parts:
             print(f"  {arguments.learners} learners at once ...", flush=True)
             server.wait_settled(0)
@@ -744,12 +759,7 @@ async def run_warm(browser: Any, arguments: argparse.Namespace) -> dict[str, Any
         warm["one_after_another_raw_ms"] = [round(t["clickable"]) for t in arrivals]
         server.wait_settled(pool_kernels)
         learner = await one_learner(browser, server, arguments.choices)
-        warm |= {
-            "click_ms": summary(learner["clicks"]),
-            "continue_ms": summary(learner["continues"]),
-            "kernel_loaded": learner["kernel_loaded"],
-            "kernel_after_choices": learner["kernel_after"],
-        }
+        warm |= learner_figures(learner)
     finally:
         server.stop()
     if "together" in arguments.parts:

@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,30 +59,35 @@ class Server:
     data: Path | None = None
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes], grace: float = 20) -> None:
+    """Stop a server and everything in its process group: asked, then after ``grace``
+    seconds made to."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=20)
 
 
-@pytest.fixture(scope="session")
-def course_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The course served exactly as ``make start`` serves it, on a free loopback port."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("voila") / "voila.log"
-    data = tmp_path_factory.mktemp("data")
-    env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", CASEWORK_DATA_DIR=str(data))
+@contextmanager
+def running_course(
+    command: list[str], port: int, folder: Path, env: dict[str, str]
+) -> Iterator[Server]:
+    """Run ``command`` (Voila serving the course on ``port``) in its own process group, with
+    its log and its journey store (CASEWORK_DATA_DIR) in ``folder``; yield once it answers;
+    stop it afterwards."""
+    log = folder / "voila.log"
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "casework"), "serve", "--port", str(port)],
+            command,
             cwd=ROOT,
             stdout=sink,
             stderr=subprocess.STDOUT,
-            env=env,
+            env={**env, "CASEWORK_DATA_DIR": str(data)},
             start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
@@ -102,6 +108,16 @@ def course_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield Server(url, process, log, data)
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def course_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The course served exactly as ``make start`` serves it, on a free loopback port."""
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "casework"), "serve", "--port", str(port)]
+    env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1")
+    with running_course(command, port, tmp_path_factory.mktemp("voila"), env) as server:
+        yield server
 
 
 # --- a real browser ------------------------------------------------------------------------

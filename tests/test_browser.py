@@ -14,7 +14,6 @@ Without /usr/bin/chromium the ``browser`` fixture skips these tests with its rea
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +24,7 @@ import pytest
 from casework.catalog import load_case
 from casework.scenario import Ending, Scenario
 from casework.trust_model import trajectory
-from conftest import Server, _stop, free_port, get, tab_to
+from conftest import Server, free_port, get, running_course, tab_to
 
 pytestmark = pytest.mark.browser
 
@@ -494,37 +493,14 @@ def preheated_server(
     from casework.serve import preheat_arguments, voila_command, voila_environment
 
     port = free_port()
-    data = tmp_path_factory.mktemp("preheated-data")
-    log = tmp_path_factory.mktemp("preheated") / "voila.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [
-                *voila_command(port=port, cell_timeout=PREHEAT_CELL_TIMEOUT),
-                *preheat_arguments(**PREHEAT),
-            ],
-            cwd=Path(__file__).parents[1],
-            env=voila_environment() | {"CASEWORK_DATA_DIR": str(data)},
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(f"http://127.0.0.1:{port}", process, log)
-    try:
-        deadline = time.monotonic() + 90
-        while get_status(server.url + "/") != 200:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, f"Voila did not answer:\n{log.read_text()}"
-            time.sleep(0.5)
-        yield server, data
-    finally:
-        _stop(process)
-
-
-def get_status(url: str) -> int | None:
-    try:
-        return get(url, timeout=5)[0]
-    except OSError:
-        return None
+    command = [
+        *voila_command(port=port, cell_timeout=PREHEAT_CELL_TIMEOUT),
+        *preheat_arguments(**PREHEAT),
+    ]
+    folder = tmp_path_factory.mktemp("preheated")
+    with running_course(command, port, folder, voila_environment()) as server:
+        assert server.data is not None
+        yield server, server.data
 
 
 def kernels_waiting(server: Server) -> set[str]:

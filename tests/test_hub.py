@@ -37,7 +37,7 @@ from traitlets.config import Config
 
 from casework.catalog import load_case
 from casework.store import JourneyStore, normalise_token
-from conftest import ROOT, free_port, get
+from conftest import ROOT, _stop, free_port, get
 
 CASE = "project_x"
 LEARNERS = ("ama", "bryn")
@@ -141,16 +141,6 @@ load_subconfig({course_config!r})
 """
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=20)
-
-
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -229,7 +219,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         yield running
     finally:
         running.remember_children()
-        _stop(process)  # the hub stops the servers it spawned and the proxy it started
+        _stop(process, grace=60)  # the hub stops the servers it spawned and the proxy
         _stop_survivors(running.children)
 
 
@@ -518,7 +508,7 @@ def postgres() -> Iterator[Postgres]:
         )
     finally:
         if process is not None:
-            _stop(process)
+            _stop(process, grace=60)
         shutil.rmtree(folder, ignore_errors=True)
 
 
