@@ -1,8 +1,9 @@
 """The validator, as authors meet it: every malformed file gives ``path:line: message``.
 
 Each fixture in ``tests/fixtures/bad/`` is the demonstration case with one mistake an
-author could make; the table pins the exact line and the exact message, so a change in
-wording is a deliberate change, reviewed here.
+author could make, made by ``tests/fixtures/make_bad_cases.py`` from today's
+``cases/demo.yaml``; its table pins, beside each mistake, the exact line and the exact
+message, so a change in wording is a deliberate change, reviewed there.
 """
 
 from __future__ import annotations
@@ -16,236 +17,40 @@ from hypothesis import strategies as st
 
 from casework.validate import CaseFileError, check_bytes, check_file, load_scenario
 from casework.yaml_lines import MAX_DEPTH, Problem
+from fixtures.make_bad_cases import BAD_CASES, CASES, AnchorError, build_all
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad"
 DEMO = Path(__file__).parents[1] / "cases" / "demo.yaml"
 
-EXPECTED: dict[str, list[tuple[int, str]]] = {
-    "bad_id": [
-        (
-            119,
-            "scene 'notes', choice 'show_her': 'Busy Week' is not a valid id for 'next': use lower-case letters, digits and underscores, starting with a letter (e.g. first_visit)",
-        ),
-        (
-            130,
-            "scene 'notes', choice 'refer_to_process': 'Busy Week' is not a valid id for 'next': use lower-case letters, digits and underscores, starting with a letter (e.g. first_visit)",
-        ),
-        (
-            133,
-            "scene 'Busy Week': 'Busy Week' is not a valid id for 'id': use lower-case letters, digits and underscores, starting with a letter (e.g. first_visit)",
-        ),
-    ],
-    "bad_time_unit": [
-        (21, "'time_unit' must be one of 'weeks' or 'months', not 'days'"),
-    ],
-    "cycle": [
-        (
-            133,
-            "scenes busy_week -> notes -> busy_week form a cycle: a case moves forward in time; change a 'next', or declare 'allow_cycles: true'",
-        ),
-        (189, "ending 'guarded' cannot be reached: point a choice's 'next' at it, or remove it"),
-    ],
-    "dead_end": [
-        (
-            176,
-            "scene 'stuck' has no choices and is not an ending: add choices, or move it under 'endings' with a debrief",
-        ),
-        (194, "ending 'guarded' cannot be reached: point a choice's 'next' at it, or remove it"),
-    ],
-    "duplicate_choice_id": [
-        (
-            155,
-            "in scene 'busy_week', choice id 'keep_the_visit' is used twice (first on line 143): rename one",
-        ),
-    ],
-    "duplicate_key": [
-        (22, "'time_unit' is given twice in this mapping (first on line 21): keep one"),
-    ],
-    "duplicate_scene_id": [
-        (133, "scene or ending id 'notes' is used twice (first on line 101): rename one"),
-    ],
-    "effect_too_large": [
-        (
-            79,
-            "choice 'explain_and_listen' in scene 'first_visit': the effect 800 on 'trust' is larger than its whole range 0..100: use a value between -100 and 100",
-        ),
-    ],
-    "effects_not_a_mapping": [
-        (
-            171,
-            "scene 'busy_week', choice 'send_colleague': 'effects' must be a mapping of fields (key: value), not ['trust', 'wellbeing']",
-        ),
-    ],
-    "empty": [
-        (
-            1,
-            "the file is empty: a case file starts with 'schema_version: 2' and 'id: ...' (copy cases/demo.yaml to begin)",
-        ),
-    ],
-    "empty_concepts": [
-        (
-            92,
-            "scene 'first_visit', choice 'stick_to_the_form': list at least one practice concept under 'concepts'",
-        ),
-    ],
-    "missing_field": [
-        (101, "scene 'notes': add the required field 'narrative'"),
-        (
-            107,
-            "scene 'notes': unknown field 'story': the fields here are: id, time, phase, title, setting, present, narrative, content_note, reflection, choices",
-        ),
-    ],
-    "missing_schema_version": [
-        (6, "add 'schema_version: 2' at the top of the file (the format version)"),
-    ],
-    "newer_schema_version": [
-        (
-            6,
-            "schema_version 9 is newer than this version of casework understands (up to 2): update casework, or write the file in version 2",
-        ),
-    ],
-    "no_evidence": [
-        (
-            86,
-            "choice 'stick_to_the_form' in scene 'first_visit' has no evidence: add 'evidence: [{source: <key>, locator: <section or month>}]' naming the research behind its effects",
-        ),
-    ],
-    "not_a_mapping": [
-        (
-            2,
-            "the file must be a mapping of fields (schema_version: 2, id: ..., title: ...), but it is a list",
-        ),
-    ],
-    "not_utf8": [
-        (
-            67,
-            "byte 0xe9 is not UTF-8 text: save the file as UTF-8 (in most editors: File > Save with encoding > UTF-8)",
-        ),
-    ],
-    "python_tag": [
-        (
-            8,
-            "the tag !!python/object/apply:os.system is not plain data: remove it and write the value as text, a number, a list or a mapping",
-        ),
-    ],
-    "start_is_ending": [
-        (61, "start 'held' is not a scene: it is an ending; start at a scene"),
-    ],
-    "start_out_of_range": [
-        (
-            50,
-            "dimension 'fear': start 170 is outside its range 0..100: choose a start inside the range",
-        ),
-    ],
-    "study_path_incomplete": [
-        (
-            212,
-            "study_path stops at scene 'busy_week', which is not an ending: add the choices the worker made from there on",
-        ),
-    ],
-    "study_path_wrong_choice": [
-        (
-            212,
-            "study_path step 2 'show_notes' is not a choice in scene 'notes' (its choices: show_her, refer_to_process)",
-        ),
-    ],
-    "time_backwards": [
-        (
-            119,
-            "choice 'show_her' in scene 'notes' (week 1) goes to 'busy_week' at week 0.5: time cannot run backwards; change one of the two times or the 'next'",
-        ),
-        (
-            130,
-            "choice 'refer_to_process' in scene 'notes' (week 1) goes to 'busy_week' at week 0.5: time cannot run backwards; change one of the two times or the 'next'",
-        ),
-    ],
-    "time_not_a_number": [
-        (134, "scene 'busy_week': 'time' must be a number, not 'the third week'"),
-    ],
-    "two_capacity_dimensions": [
-        (
-            59,
-            "only one dimension may be of kind 'capacity' (the worker's own thinking space): make this one 'relational' or 'evidence'",
-        ),
-    ],
-    "undeclared_dimension": [
-        (
-            116,
-            "choice 'show_her' in scene 'notes' has an effect on 'mood', which is not a declared dimension (declared: trust, fear, wellbeing, capacity)",
-        ),
-    ],
-    "unknown_field": [
-        (163, "scene 'busy_week', choice 'postpone': unknown field 'nxt': did you mean 'next'?"),
-    ],
-    "unknown_next": [
-        (
-            151,
-            "choice 'keep_the_visit' in scene 'busy_week' goes to 'helf', which does not exist: did you mean 'held'?",
-        ),
-        (177, "ending 'held' cannot be reached: point a choice's 'next' at it, or remove it"),
-    ],
-    "unknown_phase": [
-        (135, "phase 'middle' is not declared under 'phases' (declared: building, opening)"),
-    ],
-    "unknown_source": [
-        (
-            84,
-            "choice 'explain_and_listen' in scene 'first_visit' cites source 'masson', which is not under 'sources' (keys: ferguson, mason)",
-        ),
-    ],
-    "unreachable_scene": [
-        (
-            176,
-            "scene 'lost_scene' cannot be reached from the start 'first_visit': point a choice's 'next' at it, or remove it",
-        ),
-    ],
-    "yaml_syntax": [
-        (
-            9,
-            "YAML syntax: a quotation mark opened on this line is not closed on it (the reader only noticed on line 31): close the quote, or use > for text that runs over several lines",
-        ),
-    ],
-    "route_backwards_in_time": [
-        (
-            133,
-            "scenes busy_week -> notes -> busy_week form a cycle: a case moves forward in time; change a 'next', or declare 'allow_cycles: true'",
-        ),
-        (
-            156,
-            "choice 'keep_the_visit' in scene 'busy_week' (week 3) goes to 'notes' at week 1: time cannot run backwards; change one of the two times or the 'next'",
-        ),
-    ],
-    "route_out_of_range": [
-        (
-            155,
-            "choice 'keep_the_visit' in scene 'busy_week' has a route that tests 'trust' against 250, outside its range 0..100: the test would always or never hold",
-        ),
-    ],
-    "route_tests_undeclared": [
-        (
-            155,
-            "choice 'keep_the_visit' in scene 'busy_week' has a route that tests 'mood', which is not a declared dimension (declared: trust, fear, wellbeing, capacity)",
-        ),
-    ],
-    "route_to_unknown": [
-        (
-            156,
-            "choice 'keep_the_visit' in scene 'busy_week' has a route to 'guardd', which does not exist: did you mean 'guarded'?",
-        ),
-    ],
-    "route_without_bounds": [
-        (
-            155,
-            "scene 'busy_week', choice 'keep_the_visit': the condition on 'trust': give 'at_least', 'below' or both",
-        ),
-    ],
-}
+# The expected (line, message) pairs stand beside each mistake in the generator's table.
+EXPECTED: dict[str, list[tuple[int, str]]] = {case.name: case.expected for case in BAD_CASES}
 
 
 def test_there_are_at_least_twenty_fixtures_and_each_is_pinned() -> None:
     files = {p.stem for p in FIXTURES.glob("*.yaml")}
     assert len(files) >= 20
     assert files == set(EXPECTED)
+
+
+def test_the_fixtures_are_what_the_generator_makes_from_todays_demo() -> None:
+    made = build_all(DEMO.read_bytes())
+    differ = sorted(
+        name
+        for name, raw in made.items()
+        if not (FIXTURES / f"{name}.yaml").is_file()
+        or (FIXTURES / f"{name}.yaml").read_bytes() != raw
+    )
+    assert not differ, (
+        f"these fixtures are not what the generator makes from cases/demo.yaml: {differ}; "
+        "run `python tests/fixtures/make_bad_cases.py` (and update the expected lines in its "
+        "table if the validator's answers moved)"
+    )
+
+
+def test_the_generator_stops_at_a_snippet_the_demo_no_longer_has() -> None:
+    changed = DEMO.read_bytes().replace(b"        next: held\n", b"        next: kept\n")
+    with pytest.raises(AnchorError, match=r"'unknown_next'.*occurs 0 time\(s\).*update"):
+        CASES["unknown_next"].build(changed)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
