@@ -15,8 +15,8 @@ import pytest
 
 from casework.catalog import load_case
 from casework.journey import MAX_REFLECTION_CHARS, Journey
-from casework.player import PLAIN_ERROR, FileKeeper, Player, default_keeper
-from casework.store import JourneyStore, StoreKeeper, display_token
+from casework.player import PLAIN_ERROR, FileKeeper, Player, StoreKeeper, default_keeper
+from casework.store import JourneyStore, display_token
 
 
 def _all(widget: widgets.Widget, kind: type) -> list:
@@ -356,8 +356,8 @@ def press(text):
     [b for b in everything(player.widget) if isinstance(b, widgets.Button)
      and text in b.description][0].click()
 
-import casework.player
-casework.player.SAVE_DELAY = 600  # the debounced save alone would never come in time
+import casework.player.player
+casework.player.player.SAVE_DELAY = 600  # the debounced save alone would never come in time
 player = Player(load_case("demo"), FileKeeper({str(journey)!r}))
 press("Begin")
 press("Explain why")
@@ -385,7 +385,7 @@ print("pending:", player._save_handle is not None, "typed" in Path({str(journey)
 @pytest.fixture
 def pooled_kernel(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], None]]:
     """This process as a kernel in Voila's pool, with no request handed over yet."""
-    from casework import player
+    from casework.player import handover as player
 
     monkeypatch.setattr(player, "_handed_over", [])
     monkeypatch.setattr(player, "_handover_lock", threading.Lock())
@@ -465,7 +465,7 @@ def test_a_pooled_kernel_that_cannot_reach_voila_says_so_instead_of_guessing(
     and give them a personal link that leads nowhere."""
     import socket
 
-    from casework import player
+    from casework.player import handover as player
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

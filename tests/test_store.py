@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from casework.catalog import load_case
 from casework.journey import JourneyError
+from casework.player import StoreKeeper
 from casework.store import (
     JourneyStore,
-    StoreKeeper,
     display_token,
     new_token,
     normalise_token,
@@ -180,9 +180,16 @@ def _learner(url: str, seed: int, seconds: float, results: multiprocessing.Queue
     results.put(simulate_learner(url, seed, seconds))
 
 
-def test_fifty_learners_writing_for_a_minute_lose_nothing(tmp_path: Path, demo) -> None:
+@pytest.fixture
+def crowd_store(tmp_path: Path) -> str:
+    """A new store for a crowd of learners (a minute-long soak: marked slow by conftest)."""
     url = f"sqlite:///{tmp_path / 'soak.sqlite'}"
     JourneyStore(url).close()  # the schema exists before the crowd arrives
+    return url
+
+
+def test_fifty_learners_writing_for_a_minute_lose_nothing(crowd_store: str, demo) -> None:
+    url = crowd_store
     # fork: the learners inherit the imports (spawn spends a minute re-importing on two
     # cores); each opens its own connection after the fork.
     context = multiprocessing.get_context("fork")

@@ -23,13 +23,14 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from casework.journey import Journey, JourneyError, Step
+from casework.locations import data_dir
 from casework.scenario import Scenario
 
 metadata = sa.MetaData()
@@ -98,15 +99,6 @@ def display_token(token: str) -> str:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(normalise_token(token).encode()).hexdigest()
-
-
-def data_dir() -> Path:
-    """Where the default SQLite file lives: $CASEWORK_DATA_DIR or the user's data folder."""
-    configured = os.environ.get("CASEWORK_DATA_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "holding-in-mind"
 
 
 def database_url() -> str:
@@ -245,7 +237,7 @@ class JourneyStore:
         )
         return token, journey
 
-    def _session(self, connection: Connection, token: str) -> sa.Row | None:
+    def _session(self, connection: Connection, token: str) -> sa.Row[Any] | None:
         return connection.execute(
             sa.select(sessions).where(sessions.c.token_hash == _hash(token))
         ).first()
@@ -395,49 +387,3 @@ def shared_store(url: str | None = None) -> JourneyStore:
     if key not in _shared:
         _shared[key] = JourneyStore(key)
     return _shared[key]
-
-
-class StoreKeeper:
-    """A player's journey kept in the store, under a learner's resume token."""
-
-    def __init__(
-        self, store: JourneyStore, token: str | None = None, *, reopen_latest: bool = False
-    ) -> None:
-        self.store = store
-        self.token = normalise_token(token) if token else None
-        #: Set only where the store is this learner's alone (see ``JourneyStore.reopen_latest``).
-        self.reopen_latest = reopen_latest
-        self.description = "saved on the course's server; use your resume code to come back"
-
-    def load(self, scenario: Scenario) -> tuple[Journey, str | None]:
-        message = None
-        if not self.token and self.reopen_latest:
-            self.token = self.store.reopen_latest(scenario.id)
-        if self.token:
-            try:
-                journey = self.store.load(self.token, scenario)
-            except JourneyError:
-                journey = None
-                message = (
-                    "Your saved journey could not be used with this version of the case, so it "
-                    "has been kept aside and you are starting again with a new resume code."
-                )
-            if journey is not None:
-                return journey, None
-            if message is None and self.store.status(self.token) == "set_aside":
-                message = (
-                    "The journey saved under that code was kept aside because it could not be "
-                    "used, so you are starting again with a new resume code."
-                )
-            if message is None:
-                message = (
-                    "That resume code was not found for this case, so you are starting afresh "
-                    "with a new code."
-                )
-        self.token, journey = self.store.start(scenario)
-        return journey, message
-
-    def save(self, journey: Journey) -> None:
-        if self.token is None:
-            raise StoreError("There is no session to save to.")
-        self.store.save(self.token, journey)

@@ -7,6 +7,7 @@ sighted learners see; nothing relies on colour alone.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterable
 from html import escape
@@ -218,3 +219,40 @@ def reflections_markdown(scenario: Scenario, journey: Journey) -> str:
     if len(lines) == 2:
         lines.append("(No reflections written yet.)")
     return "\n".join(lines) + "\n"
+
+
+def downloads_html(scenario: Scenario, journey: Journey) -> str:
+    """Links that save the learner's journey (JSON) and reflections (markdown) on their device.
+
+    The files are inside the links themselves (data: addresses), so nothing is fetched from
+    anywhere and nothing leaves the page.
+    """
+    data = base64.b64encode(journey.to_json().encode()).decode()
+    notes = base64.b64encode(reflections_markdown(scenario, journey).encode()).decode()
+    case = escape(scenario.id)
+    return (
+        '<div class="hm-download"><h4>Keep a copy</h4>'
+        f'<a download="{case}-journey.json" '
+        f'href="data:application/json;base64,{data}">Download your journey (JSON)</a>'
+        f'<a download="{case}-reflections.md" '
+        f'href="data:text/markdown;base64,{notes}">Download your reflections '
+        "(markdown)</a></div>"
+    )
+
+
+def resume_html(code: str, personal_link: str | None) -> str:
+    """On hosted pages: the learner's resume code, and their personal link when it is known."""
+    link = (
+        f'<p>Or keep this personal link: <a href="{escape(personal_link)}">'
+        f"{escape(personal_link)}</a></p>"
+        if personal_link
+        else ""
+    )
+    return (
+        '<section class="hm-resume" aria-labelledby="hm-resume-title">'
+        '<h4 id="hm-resume-title">Coming back later</h4>'
+        "<p>Your work is saved as you go. To come back to it, note your resume code: "
+        f"<strong><code>{escape(code)}</code></strong>. It is private "
+        "to you: anyone with it can open your journey and reflections.</p>"
+        f"{link}</section>"
+    )

@@ -1,0 +1,493 @@
+"""The player: a case as a branching widget scenario with a live relationship chart.
+
+One call from a notebook plays a case (``casework.course.play_case("clarke")``). The
+learner reads a scene, chooses with real buttons, sees the consequence, the practice
+idea and the research behind it, writes reflections where the case invites them, and
+at the end reads a debrief beside the path taken in the study, with the paths not
+taken drawn as ghost curves.
+
+Two rules shape the code:
+- the journey is saved before anything is shown about a choice, and a reflection at
+  most ``SAVE_DELAY`` seconds after typing stops, so nothing is lost to a dead kernel;
+- no Python traceback ever reaches a learner: every handler is guarded, the learner
+  sees a plain message, the journey is kept, and the details go to the server's log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import functools
+import logging
+import weakref
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+from html import escape
+from importlib import resources
+from typing import Any, TypeVar
+from urllib.parse import urlencode, urlparse, urlunparse
+
+import ipywidgets as widgets
+
+from casework import views
+from casework.journey import JourneyError
+from casework.paths import alternatives, study_path_steps
+from casework.player.chart import FIRST_CHART_DELAY, ChartView, chart_description
+from casework.player.handover import in_voila, request_url
+from casework.player.keepers import JourneyKeeper, default_keeper
+from casework.plots import debrief_chart, relationship_chart
+from casework.scenario import Ending, Scenario, Scene
+from casework.store import display_token
+from casework.trust_model import Trajectory, trajectory
+
+#: Seconds after the last keystroke before a reflection is written to disk.
+SAVE_DELAY = 1.0
+
+log = logging.getLogger("casework.player")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PLAIN_ERROR = (
+    "Something went wrong on our side. Your journey so far is saved. Try the button again; "
+    "if it keeps happening, reload the page or tell your tutor."
+)
+
+#: The player's styles (player.css beside this module), sent once with each player.
+STYLE = (
+    "<style>\n"
+    + resources.files("casework.player").joinpath("player.css").read_text("utf-8")
+    + "</style>\n"
+)
+
+
+class Stage(StrEnum):
+    """Where the learner is on the page: what ``_render`` draws."""
+
+    #: The case's introduction and content note, before the first scene.
+    intro = "intro"
+    #: A scene with its choices (or the content note before it).
+    scene = "scene"
+    #: What followed the choice just made, with its reflection box.
+    consequence = "consequence"
+    #: An ending and its debrief.
+    ending = "ending"
+
+
+def _guarded(method: F) -> F:
+    """Every learner action: on any failure, a plain message; the details go to the log."""
+
+    @functools.wraps(method)
+    def wrapper(self: Player, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception:
+            log.exception("player error in %s (case %s)", method.__name__, self.scenario.id)
+            self._error(PLAIN_ERROR)
+            return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop, if this code runs inside an IPython kernel (else None)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return None
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+#: Every player in this kernel, weakly held: at exit, those with a save still pending write it.
+_players: weakref.WeakSet[Player] = weakref.WeakSet()
+
+
+@atexit.register
+def _save_pending_at_exit() -> None:
+    """Write the journey of every player whose debounced save is still pending: the kernel
+    is stopping (Voila stops a closed page's kernel at once)."""
+    for live in list(_players):
+        if live._save_handle is None:
+            continue
+        live._save_handle = None
+        try:
+            live._save()
+        except Exception:
+            log.exception("could not save the journey as the kernel stopped")
+
+
+class Player:
+    """A case played in a notebook or a Voila page. Build it, then ``display(player.widget)``
+    (on hosted pages, ``player_widget`` builds it when the learner's request has come)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        keeper: JourneyKeeper | None = None,
+        *,
+        write_reflections: bool = True,
+    ) -> None:
+        self.scenario = scenario
+        self.keeper = keeper or default_keeper(scenario.id)
+        #: In an nbgrader assignment the learner writes reflections in graded cells instead.
+        self.write_reflections = write_reflections
+        self._save_handle: asyncio.TimerHandle | None = None
+        self._confirm_restart = False
+        self._ghost_step: int | None = None
+        self.journey, message = self.keeper.load(scenario)
+        self.stage = Stage.intro if not self.journey.steps else Stage.scene
+        self._notes_seen: set[str] = set()
+
+        self.status = widgets.HTML(layout=widgets.Layout(width="100%"))
+        self.status.add_class("hm-status")
+        self.timeline = widgets.HTML(layout=widgets.Layout(width="100%"))
+        self.story = widgets.VBox(layout=widgets.Layout(width="100%"))
+        self.story.add_class("hm-story")
+        self.chart = ChartView(first_delay=FIRST_CHART_DELAY if in_voila() else 0.0)
+        self.caption = widgets.HTML(views.chart_caption_html(scenario))
+        chart_panel = widgets.VBox([self.chart.output, self.caption])
+        chart_panel.add_class("hm-chartpanel")
+        main = widgets.Box([self.story, chart_panel])
+        main.add_class("hm-main")
+        self.back_button = self._button("Step back one choice", self._back, "hm-control")
+        self.restart_button = self._button("Start the case again", self._restart, "hm-control")
+        controls = widgets.Box([self.back_button, self.restart_button])
+        controls.add_class("hm-controls")
+        header = widgets.HTML(f'<p class="hm-small"><strong>{escape(scenario.title)}</strong></p>')
+        self.resume = widgets.VBox()
+        self.widget = widgets.VBox(
+            [widgets.HTML(STYLE), header, self.status, self.timeline, main, controls, self.resume],
+            layout=widgets.Layout(width="100%"),
+        )
+        self.widget.add_class("hm-player")
+        if message:
+            self._error(message)
+        self._render_resume()
+        self._render()
+        # A reflection typed in the last second before the page closed is still waiting for
+        # its save when Voila stops the kernel: write it as the kernel exits.
+        _players.add(self)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _button(self, label: str, action: Callable[[], None], css: str) -> widgets.Button:
+        width = "100%" if css == "hm-choice" else "auto"
+        button = widgets.Button(
+            description=label, tooltip=label, layout=widgets.Layout(width=width, height="auto")
+        )
+        button.add_class(css)
+        button.on_click(lambda _button: action())
+        return button
+
+    def _error(self, message: str) -> None:
+        self.status.value = f'<div class="hm-error" role="alert"><p>{escape(message)}</p></div>'
+
+    def _say(self, message: str) -> None:
+        self.status.value = f'<p role="status" aria-live="polite">{escape(message)}</p>'
+
+    def _trajectory(self) -> Trajectory:
+        return trajectory(self.scenario, self.journey.path())
+
+    def _save(self) -> None:
+        self.keeper.save(self.journey)
+
+    # --- drawing -----------------------------------------------------------------------------
+
+    def _render(self) -> None:
+        path = self._trajectory()
+        node = self.scenario.node(path.position)
+        self.timeline.value = views.timeline_html(self.scenario, self.journey, path)
+        self.back_button.disabled = not self.journey.steps
+        if isinstance(node, Ending) and self.stage != Stage.consequence:
+            self.stage = Stage.ending
+            self._render_ending(node, path)
+            return
+        self.chart.show(
+            relationship_chart(self.scenario, path), chart_description(self.scenario, path)
+        )
+        if self.stage == Stage.intro:
+            begin = self._button("Begin the case", self._begin, "hm-primary")
+            self.story.children = [widgets.HTML(views.case_intro_html(self.scenario)), begin]
+        elif self.stage == Stage.consequence:
+            self._render_consequence(path)
+        elif isinstance(node, Scene):
+            self._render_scene(node)
+
+    def _render_scene(self, scene: Scene) -> None:
+        if scene.content_note and scene.id not in self._notes_seen:
+            go_on = self._button(
+                "Continue to the scene", lambda: self._see_note(scene), "hm-primary"
+            )
+            self.story.children = [widgets.HTML(views.scene_note_html(scene)), go_on]
+            return
+        buttons = [
+            self._button(choice.label, functools.partial(self._choose, choice.id), "hm-choice")
+            for choice in scene.choices
+        ]
+        group = widgets.VBox(buttons)
+        self.story.children = [widgets.HTML(views.scene_html(self.scenario, scene)), group]
+
+    def _render_consequence(self, path: Trajectory) -> None:
+        step = self.journey.steps[-1]
+        scene = self.scenario.scenes[step.scene]
+        choice = self.scenario.choice(step.scene, step.choice)
+        before = path.points[-2].values
+        moved = views.movement_lines(self.scenario, before, path.steps[-1].values)
+        parts: list[widgets.Widget] = [
+            widgets.HTML(views.consequence_html(self.scenario, choice, moved))
+        ]
+        if scene.reflection is not None:
+            parts.append(self._reflection_box(scene.reflection.id, scene.reflection.prompt))
+        nxt = self.scenario.node(path.position)
+        label = (
+            "See how the case ends"
+            if isinstance(nxt, Ending)
+            else f"Continue to {views.when(self.scenario, nxt.time).lower()}: {nxt.title}"
+        )
+        continue_button = self._button(label, self._continue, "hm-primary")
+        parts.append(continue_button)
+        self.story.children = parts
+        continue_button.focus()
+
+    def _reflection_box(self, reflection_id: str, prompt: str) -> widgets.Widget:
+        heading = widgets.HTML(
+            f'<h4>Pause and reflect</h4><p id="hm-prompt-{escape(reflection_id)}">'
+            f"{escape(' '.join(prompt.split()))}</p>"
+        )
+        if not self.write_reflections:
+            note = widgets.HTML(
+                "<p>Write your answer in the matching reflection section of this assignment, "
+                "below the player: that is where it is read and marked.</p>"
+            )
+            return widgets.VBox([heading, note])
+        box = widgets.Textarea(
+            value=self.journey.reflections.get(reflection_id, ""),
+            description="Your reflection (saved as you type)",
+            placeholder="Write as much or as little as you like. Only you can see this.",
+            continuous_update=True,
+            rows=6,
+            layout=widgets.Layout(width="100%", flex_flow="column"),
+            style={"description_width": "initial"},
+        )
+        box.add_class("hm-reflection")
+        box.observe(functools.partial(self._typed, reflection_id), names="value")
+        return widgets.VBox([heading, box])
+
+    def _draw_debrief(self, path: Trajectory) -> None:
+        study = None
+        if self.scenario.case.study_path:
+            study = trajectory(self.scenario, study_path_steps(self.scenario))
+        ghosts: dict[str, Trajectory] = {}
+        labels: dict[str, str] = {}
+        if self._ghost_step is not None and self._ghost_step < len(self.journey.steps):
+            steps = self.journey.path()
+            ghosts = alternatives(self.scenario, steps, self._ghost_step)
+            scene_id = steps[self._ghost_step][0]
+            labels = {c: self.scenario.choice(scene_id, c).label for c in ghosts}
+        self.chart.show(
+            debrief_chart(self.scenario, path, study, ghosts, labels),
+            chart_description(self.scenario, path),
+        )
+
+    def _render_ending(self, ending: Ending, path: Trajectory) -> None:
+        self._draw_debrief(path)
+        parts: list[widgets.Widget] = [
+            widgets.HTML(views.ending_html(self.scenario, ending, self.journey))
+        ]
+        options = [("Choose a decision...", -1)] + [
+            (
+                f"{views.when(self.scenario, self.scenario.scenes[s].time)}: "
+                f"{self.scenario.scenes[s].title}",
+                i,
+            )
+            for i, (s, _c) in enumerate(self.journey.path())
+            if len(self.scenario.scenes[s].choices) > 1
+        ]
+        picker = widgets.Dropdown(
+            options=options,
+            value=self._ghost_step if self._ghost_step is not None else -1,
+            description="Show the paths not taken at",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="100%"),
+        )
+        picker.observe(self._pick_ghost, names="value")
+        parts.append(
+            widgets.HTML(
+                "<h4>What if you had chosen otherwise?</h4><p>Pick a decision to see, as dotted "
+                "lines, how the model says the relationship would have gone with each other "
+                "choice there (later choices kept as yours where the paths meet again).</p>"
+            )
+        )
+        parts.append(picker)
+        if ending.reflection is not None:
+            parts.append(self._reflection_box(ending.reflection.id, ending.reflection.prompt))
+        parts.append(widgets.HTML(views.downloads_html(self.scenario, self.journey)))
+        self.story.children = parts
+
+    def _render_resume(self) -> None:
+        """On hosted pages: the learner's resume code and link, and a way to enter a code."""
+        token = self.keeper.token
+        if not token:
+            self.resume.children = []
+            return
+        personal = None
+        url = request_url()
+        if url:
+            parts = urlparse(url)
+            personal = urlunparse(parts._replace(query=urlencode({"resume": token})))
+        panel = widgets.HTML(views.resume_html(display_token(token), personal))
+        code = widgets.Text(
+            description="Have a resume code?",
+            placeholder="XXXX-XXXX-...",
+            # Sent whole when the box loses focus: typed key by key, the page queues the
+            # updates behind one another and a quick Tab+Enter could resume with half a code.
+            continuous_update=False,
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="min(420px, 100%)"),
+        )
+        go = self._button(
+            "Resume with this code", lambda: self._resume_with(code.value), "hm-control"
+        )
+        row = widgets.Box([code, go])
+        row.add_class("hm-controls")
+        self.resume.children = [panel, row]
+
+    @_guarded
+    def _resume_with(self, code: str) -> None:
+        keeper = self.keeper.resume(code)
+        if keeper is None:
+            self._say("Type the resume code you were given, then press the button.")
+            return
+        self._flush()
+        self.keeper = keeper
+        self.journey, message = self.keeper.load(self.scenario)
+        self.stage = Stage.scene if self.journey.steps else Stage.intro
+        self._ghost_step = None
+        if message:
+            self._error(message)
+        else:
+            self._say("Welcome back: your journey has been restored.")
+        self._render_resume()
+        self._render()
+
+    # --- learner actions -----------------------------------------------------------------------
+
+    def _focus_next_action(self) -> None:
+        """Move keyboard focus to what comes next (the first choice, or the button that goes
+        on): the button just pressed has gone, and focus must not fall back to the page top."""
+        for child in self.story.children:
+            if isinstance(child, widgets.Button):
+                child.focus()
+                return
+            if isinstance(child, widgets.VBox) and child.children:
+                first = child.children[0]
+                if isinstance(first, widgets.Button):
+                    first.focus()
+                    return
+
+    @_guarded
+    def _begin(self) -> None:
+        self.stage = Stage.scene
+        self.status.value = ""
+        self._render()
+        self._focus_next_action()
+
+    @_guarded
+    def _see_note(self, scene: Scene) -> None:
+        self._notes_seen.add(scene.id)
+        self._render()
+        self._focus_next_action()
+
+    @_guarded
+    def _choose(self, choice_id: str) -> None:
+        if self.stage != Stage.scene:
+            return  # a second click on a button already answered
+        self.journey.choose(self.scenario, choice_id)
+        self._save()  # committed before its consequence is shown
+        self.stage = Stage.consequence
+        self._confirm_restart = False
+        self.status.value = ""
+        self._render()
+
+    @_guarded
+    def _continue(self) -> None:
+        self._flush()
+        self.stage = Stage.scene
+        self._render()
+        self._focus_next_action()
+
+    @_guarded
+    def _back(self) -> None:
+        if self.journey.back() is None:
+            return
+        self._save()
+        self.stage = Stage.scene
+        self._ghost_step = None
+        self._say("You stepped back one choice. You can choose again.")
+        self._render()
+
+    @_guarded
+    def _restart(self) -> None:
+        if not self._confirm_restart:
+            self._confirm_restart = True
+            self.restart_button.description = "Press again to start again (reflections are kept)"
+            return
+        self._confirm_restart = False
+        self.restart_button.description = "Start the case again"
+        self.journey.restart()
+        self._save()
+        self.stage = Stage.scene
+        self._ghost_step = None
+        self._say("You are back at the start. Your reflections are kept.")
+        self._render()
+
+    @_guarded
+    def _pick_ghost(self, change: dict[str, Any]) -> None:
+        self._ghost_step = None if change["new"] == -1 else int(change["new"])
+        self._draw_debrief(self._trajectory())
+
+    @_guarded
+    def _typed(self, reflection_id: str, change: dict[str, Any]) -> None:
+        try:
+            self.journey.reflect(reflection_id, change["new"])
+        except JourneyError as error:
+            self._error(str(error))
+            return
+        self._schedule_save()
+
+    # --- saving reflections ----------------------------------------------------------------
+
+    def _schedule_save(self) -> None:
+        """Save ``SAVE_DELAY`` seconds after the last keystroke, on the kernel's own loop.
+
+        Outside a kernel (a script, a test) there is no one to run a deferred save, so the
+        save happens at once; any other event loop that happens to be running is not ours.
+        """
+        if self._save_handle is not None:
+            self._save_handle.cancel()
+            self._save_handle = None
+        loop = kernel_loop()
+        if loop is None:
+            self._flush()
+            return
+        self._save_handle = loop.call_later(SAVE_DELAY, self._flush)
+
+    def _flush(self) -> None:
+        if self._save_handle is not None:
+            self._save_handle.cancel()
+            self._save_handle = None
+        try:
+            self._save()
+        except OSError as error:
+            log.exception("could not save the journey")
+            self._error(
+                f"Your reflection could not be saved ({error.strerror}); keep this page open."
+            )
+            return
+        self._say(f"Saved at {datetime.now().strftime('%H:%M:%S')}.")
