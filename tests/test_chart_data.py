@@ -16,8 +16,9 @@ import plotly.io as pio
 import pytest
 
 from casework.catalog import load_case
+from casework.paths import alternatives, study_path_steps
 from casework.plots import debrief_chart, debrief_figure, relationship_chart, relationship_figure
-from casework.trust_model import alternatives, trajectory
+from casework.trust_model import trajectory
 
 CASES = ("clarke", "keisha", "nicholls", "project_x", "demo")
 
@@ -44,7 +45,7 @@ def as_sent(chart: Any) -> dict[str, Any]:
 @pytest.mark.parametrize("case_id", CASES)
 def test_the_live_chart_is_the_relationship_figure(case_id: str) -> None:
     scenario = load_case(case_id)
-    steps = scenario.study_path_steps()
+    steps = study_path_steps(scenario)
     for taken in range(len(steps) + 1):
         path = trajectory(scenario, steps[:taken])
         chart = relationship_chart(scenario, path)
@@ -55,7 +56,7 @@ def test_the_live_chart_is_the_relationship_figure(case_id: str) -> None:
 @pytest.mark.parametrize("case_id", CASES)
 def test_the_debrief_chart_is_the_debrief_figure(case_id: str) -> None:
     scenario = load_case(case_id)
-    steps = scenario.study_path_steps()
+    steps = study_path_steps(scenario)
     learner = trajectory(scenario, steps)
     ghosts = alternatives(scenario, steps, 0)
     labels = {c: scenario.choice(steps[0][0], c).label for c in ghosts}

@@ -13,6 +13,7 @@ import pytest
 
 from casework.schema_export import case_json_schema
 from casework.testing import invoke
+from fixtures.make_bad_cases import BAD_CASES
 
 ROOT = Path(__file__).parents[1]
 BAD = ROOT / "tests" / "fixtures" / "bad"
@@ -177,5 +178,6 @@ def test_the_installed_command_runs_as_a_program() -> None:
         check=False,
     )
     assert completed.returncode == 1
-    assert completed.stdout.startswith(f"{BAD / 'not_utf8.yaml'}:67: byte 0xe9 is not UTF-8")
+    line = next(c for c in BAD_CASES if c.name == "not_utf8").expected[0][0]
+    assert completed.stdout.startswith(f"{BAD / 'not_utf8.yaml'}:{line}: byte 0xe9 is not UTF-8")
     assert "Traceback" not in completed.stderr

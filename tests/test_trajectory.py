@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from casework.catalog import load_case
+from casework.paths import walk
 from casework.testing import play
-from casework.trust_model import walk, with_weights
+from casework.trust_model import with_weights
 
 
 @pytest.fixture(scope="module")

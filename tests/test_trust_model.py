@@ -23,13 +23,13 @@ import yaml
 from hypothesis import Phase, assume, given, settings
 from hypothesis import strategies as st
 
+from casework.paths import alternatives
 from casework.scenario import Dimension, DimensionKind, Scenario
 from casework.trust_model import (
     DEFAULT_WEIGHTS,
     WEEKS_PER_MONTH,
     ModelWeights,
     Trajectory,
-    alternatives,
     apply_choice,
     capacity_factor,
     trajectory,
@@ -62,7 +62,7 @@ EPS = 1e-9
 #: Budgets: whole-journey properties are the expensive ones (a case of up to 15 scenes).
 JOURNEY = settings(max_examples=40, deadline=None)
 SINGLE_ACT = settings(max_examples=80, deadline=None)
-#: Known-bug (xfail) tests stop at the first failure: shrinking it would only cost time.
+#: The tests that pin fixed model bugs stop at a first failure: shrinking would only cost time.
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 
 
@@ -76,7 +76,7 @@ def acts_on_relational(
     """A small generated case, one of its relational dimensions, and a state of all values.
 
     With ``capacity=True`` the capacity dimension reads as thinking space (better: higher);
-    the ``better: lower`` reading is pinned separately (see the MODEL BUG test).
+    the ``better: lower`` reading is pinned separately (the capacity test further down).
     """
     scenario = draw(scenarios(min_relational=1, max_scenes=2, capacity=capacity))
     if capacity:
@@ -234,13 +234,8 @@ def test_deriving_a_trajectory_never_changes_the_scenario(
     assert scenario.dimensions == dimensions_before
 
 
-# MODEL BUG (minor, in the case format; reported to the lead). Dimension.min and .max default
-# to the ints 0 and 100 (pydantic does not validate defaults), and _clamp returns the bound
-# itself, so a value at a default bound comes out as int 0 or 100, not a float: the start
-# point when ``start`` equals the bound (max(0, 0.0) is the int 0), and any clamped value.
-# Trajectory values are typed dict[str, float]; `casework play --json` prints "trust": 0
-# beside 23.648. Suggested fix in scenario.py: ``min: float = Field(default=0.0, ...)`` and
-# ``max: float = Field(default=100.0, ...)`` (or ``validate_default=True``).
+# Pins a fixed bug: default bounds were the ints 0 and 100, so a value clamped at a default
+# bound came out as an int (`casework play --json` printed "trust": 0); the defaults are floats.
 @settings(max_examples=20, deadline=None, phases=NO_SHRINK)
 @given(scenarios(), st.data())
 def test_values_are_floats_even_with_the_default_range(
@@ -752,14 +747,9 @@ def test_capacity_factor_runs_from_the_floor_to_one(scenario: Scenario, share: f
     assert factor(level) == pytest.approx(floor + (1 - floor) * share)
 
 
-# MODEL BUG (suspected; reported to the lead). capacity_factor reads the capacity value
-# upwards whatever the dimension's ``better`` says. The format allows ``better: lower`` on a
-# capacity dimension and the validator accepts it, so a case that models the worker's
-# *pressure* ("Caseload pressure", better: lower) gets the containment principle backwards:
-# the same act of care achieves MORE when the pressure is highest. Suggested fix, either:
-#   (a) in capacity_factor: ``if dimension.better == "lower": share = 1 - share``; or
-#   (b) in validate.py: reject ``better: lower`` on kind capacity, with a message.
-# With (a) this test passes; with (b) delete it (no such case can be loaded any more).
+# Pins a fixed bug: capacity_factor read a capacity dimension upwards whatever its ``better``,
+# so "caseload pressure" (better: lower) gave the containment principle backwards; it now
+# reads ``better: lower`` as 1 - share.
 @settings(max_examples=20, deadline=None, phases=NO_SHRINK)
 @given(scenarios(capacity=True, min_relational=1, max_scenes=2), st.data())
 def test_capacity_declared_lower_is_better_is_read_the_right_way_round(
@@ -938,16 +928,8 @@ def test_a_longer_drift_time_constant_means_slower_drift(
             assert 0 <= quick <= slow + EPS <= 1 + 2 * EPS
 
 
-# MODEL BUG (suspected, low impact; reported to the lead). _drift returns the value unchanged
-# when drift_months <= 0, so the drift gets stronger and stronger as drift_months falls
-# towards 0 (0.01 months: almost all the way back to the start) and then vanishes at
-# exactly 0. The course's sandbox slider starts at 0.5 (casework.course.SANDBOX_WEIGHTS),
-# so only code calling with_weights(drift_months=0) meets it today. A time constant of 0
-# means "no memory", i.e. the full way back. Suggested fix in _drift:
-#     if elapsed_months <= 0: return value
-#     if weights.drift_months <= 0: return dimension.start
-# (or, if 0 is meant to switch drift off, document that in ModelWeights and delete this
-# test).
+# Pins a fixed bug: _drift switched drift off at drift_months = 0, the strongest drift of all
+# (no memory); it now returns to the start.
 @settings(max_examples=20, deadline=None, phases=NO_SHRINK)
 @given(gap_after_a_step(contact=False))
 def test_drift_does_not_vanish_when_the_time_constant_reaches_zero(

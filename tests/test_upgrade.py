@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from casework.paths import study_path_steps
 from casework.scenario import SCHEMA_VERSION
 from casework.upgrade import UPGRADES, UpgradeError, upgrade, upgrade_1_to_2
 from casework.validate import check_file
@@ -40,7 +41,7 @@ def test_an_upgraded_file_loads_and_plays() -> None:
     assert problems == []
     assert scenario is not None
     assert scenario.is_ending("done")
-    assert scenario.study_path_steps() == [("visit", "listen")]
+    assert study_path_steps(scenario) == [("visit", "listen")]
 
 
 def test_errors_after_an_upgrade_still_name_the_authors_line() -> None:

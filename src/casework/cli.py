@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from casework import __version__
 from casework.catalog import case_files, find_case, list_cases
 from casework.journey import JourneyError
+from casework.paths import play, random_path
 from casework.scenario import Scenario
 from casework.schema_export import case_json_schema
-from casework.trust_model import TEACHING_MODEL_NOTE, Walker
+from casework.trust_model import TEACHING_MODEL_NOTE
 from casework.validate import CaseFileError, check_file, load_scenario
 
 
@@ -80,6 +81,25 @@ def _parser() -> argparse.ArgumentParser:
         "submitted", metavar="SUBMITTED_DIR", help="nbgrader's submitted/ folder, or any folder"
     )
     cohort.add_argument("--out", required=True, metavar="FILE.html")
+
+    locked = commands.add_parser(
+        "locked-cells",
+        help="list the locked cells learners changed in their submissions (nbgrader); "
+        "exit 1 if there are any",
+    )
+    locked.add_argument("assignment", metavar="ASSIGNMENT", help="e.g. clarke-reflection")
+    locked.add_argument(
+        "--course", default=".", metavar="FOLDER", help="the nbgrader course root (default: here)"
+    )
+
+    build = commands.add_parser(
+        "build-assignments",
+        help="write the nbgrader source notebooks (exercises/source/) from the course's "
+        "assignment texts and docs/rubric.md (for course authors, in the repository)",
+    )
+    build.add_argument(
+        "--course", metavar="FOLDER", help="the nbgrader course root (default: exercises/)"
+    )
     return parser
 
 
@@ -112,22 +132,7 @@ def _validate(paths: list[str]) -> int:
     return 0
 
 
-def _random_path(scenario: Scenario, seed: int) -> list[str]:
-    chooser = random.Random(seed)
-    walker = Walker(scenario)
-    chosen: list[str] = []
-    for _ in range(len(scenario.scenes) * 4 + 1):
-        if walker.at_ending:
-            break
-        choice = chooser.choice(scenario.scenes[walker.node].choices)
-        walker.step(choice.id)
-        chosen.append(choice.id)
-    return chosen
-
-
 def _play(args: argparse.Namespace) -> int:
-    from casework.testing import play
-
     scenario = _load(args.case)
     if args.study_path:
         if scenario.case.study_path is None:
@@ -135,7 +140,7 @@ def _play(args: argparse.Namespace) -> int:
             return 1
         choices = list(scenario.case.study_path)
     elif args.random is not None:
-        choices = _random_path(scenario, args.random)
+        choices = random_path(scenario, args.random)
     else:
         choices = [c.strip() for c in args.choices.split(",") if c.strip()]
     try:
@@ -143,7 +148,7 @@ def _play(args: argparse.Namespace) -> int:
     except JourneyError as error:
         print(f"{scenario.path}: {error}", file=sys.stderr)
         return 1
-    steps = [
+    steps: list[dict[str, Any]] = [
         {
             "time": point.time,
             "scene": point.scene,
@@ -271,6 +276,30 @@ def _cohort(args: argparse.Namespace) -> int:
     return 0
 
 
+def _locked_cells(args: argparse.Namespace) -> int:
+    from casework.grading.locked_cells import edits
+
+    try:
+        found = edits(Path(args.course), args.assignment)
+    except FileNotFoundError as error:
+        raise _UsageError(str(error)) from None
+    for edit in found:
+        print(edit.line())
+    print(
+        f"{len(found)} edited locked cell(s) in the submissions of {args.assignment}",
+        file=sys.stderr,
+    )
+    return 1 if found else 0
+
+
+def _build_assignments(args: argparse.Namespace) -> int:
+    from casework.grading.notebooks import build
+
+    for path in build(Path(args.course) if args.course else None):
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -292,6 +321,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list(args)
         if args.command == "cohort":
             return _cohort(args)
+        if args.command == "build-assignments":
+            return _build_assignments(args)
+        if args.command == "locked-cells":
+            return _locked_cells(args)
         if args.command == "serve":
             from casework.serve import serve
 
@@ -303,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         # The reader stopped early (``casework play ... | head``): not an error.
-        sys.stdout = None  # type: ignore[assignment]
+        sys.stdout = None
         return 0
     except OSError as error:
         print(f"casework {args.command}: {error}", file=sys.stderr)

@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 
 from casework.catalog import load_case
 from casework.journey import Journey, JourneyError
+from casework.paths import study_path_steps
 from casework.plots import INK, STUDY_COLOUR, dimension_panels, style_chart
 from casework.scenario import Scenario
 from casework.trust_model import TEACHING_MODEL_NOTE, Trajectory, trajectory
@@ -138,7 +139,7 @@ def _short(label: str, limit: int = 34) -> str:
 def sankey_figure(case: CasePaths) -> go.Figure:
     """The paths taken: one band per choice, as wide as the number of learners who took it."""
     scenario = case.scenario
-    study = set(scenario.study_path_steps()) if scenario.case.study_path else set()
+    study = set(study_path_steps(scenario)) if scenario.case.study_path else set()
     flows: Counter[tuple[str, str, str]] = Counter()
     for path, position in zip(case.paths, case.positions(), strict=True):
         nodes = [scene for scene, _ in path] + [position]
@@ -226,7 +227,7 @@ def spread_figure(case: CasePaths) -> go.Figure:
     dims = scenario.case.dimensions
     figure, columns, rows = dimension_panels(scenario)
     trajectories = case.trajectories()
-    study = trajectory(scenario, scenario.study_path_steps()) if scenario.case.study_path else None
+    study = trajectory(scenario, study_path_steps(scenario)) if scenario.case.study_path else None
     for number, dimension in enumerate(dims):
         row, col = number // columns + 1, number % columns + 1
         for learner, path in enumerate(trajectories):
@@ -294,7 +295,7 @@ def choice_counts(case: CasePaths) -> list[tuple[str, int, list[tuple[str, int, 
     """Per scene, in case order: the scene's label, learners who chose there, and per choice
     its label, how many took it, and whether it is the study's choice."""
     scenario = case.scenario
-    study = set(scenario.study_path_steps()) if scenario.case.study_path else set()
+    study = set(study_path_steps(scenario)) if scenario.case.study_path else set()
     taken: Counter[Step] = Counter(step for path in case.paths for step in path)
     rows = []
     for scene in scenario.case.scenes:
@@ -357,7 +358,7 @@ def _sankey_text(case: CasePaths) -> str:
     scenario = case.scenario
     paths = Counter(case.paths)
     common, count = paths.most_common(1)[0]
-    study = tuple(scenario.study_path_steps()) if scenario.case.study_path else None
+    study = tuple(study_path_steps(scenario)) if scenario.case.study_path else None
     same = paths.get(study, 0) if study else 0
     parts = [
         f"{case.learners} learner(s); {len(paths)} different path(s).",

@@ -9,14 +9,14 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from casework.catalog import list_cases
+from casework.catalog import list_cases, load_case
+from casework.locations import concept_checks_file, course_dir
+from casework.paths import contrasting_path, play
 from casework.trust_model import TEACHING_MODEL_NOTE
 
 
 def case_list_html(folder: Path | None = None) -> str:
     """An accessible list of the course's cases: title, time span, summary, content note."""
-    from casework.serve import course_dir
-
     items = []
     for listing in list_cases(folder):
         scenario = listing.scenario
@@ -75,8 +75,10 @@ def play_case(
     """
     from IPython.display import display
 
-    from casework.catalog import load_case
+    from casework.logs import log_to_server
     from casework.player import FileKeeper, player_widget
+
+    log_to_server()
 
     scenario = load_case(case)
     keeper = FileKeeper(journey_file) if journey_file else None
@@ -86,17 +88,11 @@ def play_case(
 # --- short interactive checks (no code for the learner) -----------------------------------
 
 
-def _checks_file() -> Path:
-    from casework.serve import course_dir
-
-    return course_dir() / "concept_checks.yaml"
-
-
 def load_checks(path: Path | None = None) -> dict[str, dict[str, object]]:
     """The course's concept checks, by id, from ``course/concept_checks.yaml``."""
     import yaml
 
-    data = yaml.safe_load((path or _checks_file()).read_text(encoding="utf-8"))
+    data = yaml.safe_load((path or concept_checks_file()).read_text(encoding="utf-8"))
     checks = {}
     for check in data["checks"]:
         options = check["options"]
@@ -172,14 +168,12 @@ def model_sandbox(case: str = "clarke", other_path: list[str] | None = None) -> 
     import plotly.graph_objects as go
     from IPython.display import display
 
-    from casework.catalog import load_case
     from casework.plots import DIMENSION_STYLES, style_chart
-    from casework.testing import play
     from casework.trust_model import DEFAULT_WEIGHTS, with_weights
 
     scenario = load_case(case)
     study = list(scenario.case.study_path or [])
-    other = other_path or _contrasting_path(scenario)
+    other = other_path or contrasting_path(scenario)
     dimension = next(d for d in scenario.case.dimensions if d.kind.value == "relational")
     sliders = {
         name: widgets.FloatSlider(
@@ -236,21 +230,6 @@ def model_sandbox(case: str = "clarke", other_path: list[str] | None = None) -> 
     display(widgets.VBox([*sliders.values(), reset, out]))
 
 
-def _contrasting_path(scenario: object) -> list[str]:
-    """A path that differs from the study's wherever it can: the last choice in each scene."""
-    from casework.scenario import Scenario
-    from casework.trust_model import Walker
-
-    assert isinstance(scenario, Scenario)
-    walker = Walker(scenario)
-    chosen: list[str] = []
-    while not walker.at_ending and len(chosen) <= len(scenario.scenes):
-        choice = scenario.scenes[walker.node].choices[-1]
-        walker.step(choice.id)
-        chosen.append(choice.id)
-    return chosen
-
-
 def show_references() -> None:
     """The course's reference list."""
     from IPython.display import Markdown, display
@@ -277,8 +256,6 @@ def _paragraph_with(lines: list[str], word: str) -> str:
 def module_list_html(folder: Path | None = None) -> str:
     """The course's modules in order: title, what it covers and how long, with a link."""
     import json as _json
-
-    from casework.serve import course_dir
 
     root = folder or course_dir()
     items = []

@@ -11,6 +11,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from casework.paths import study_path_steps
 from casework.scenario import Scenario
 from casework.trust_model import Point, Trajectory
 
@@ -39,7 +40,7 @@ def _positions(scenario: Scenario) -> dict[str, tuple[float, float]]:
 def case_map(scenario: Scenario) -> go.Figure:
     """The scenario as a graph: scenes by time, choices as edges, endings and study path marked."""
     positions = _positions(scenario)
-    study = set(scenario.study_path_steps()) if scenario.case.study_path else set()
+    study = set(study_path_steps(scenario)) if scenario.case.study_path else set()
     edge_x: list[float | None] = []
     edge_y: list[float | None] = []
     study_x: list[float | None] = []

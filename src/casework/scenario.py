@@ -275,9 +275,3 @@ class Scenario:
     def time_span(self) -> tuple[float, float]:
         times = [s.time for s in self.case.scenes] + [e.time for e in self.case.endings]
         return min(times), max(times)
-
-    def study_path_steps(self) -> list[tuple[str, str]]:
-        """The study path as (scene id, choice id) pairs; assumes it was validated."""
-        from casework.trust_model import walk
-
-        return walk(self, self.case.study_path or [])

@@ -16,7 +16,7 @@ Sources (keys used in comments):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from casework.scenario import Choice, Dimension, DimensionKind, Scenario
@@ -302,49 +302,6 @@ def trajectory(
     for scene_id, choice_id in steps:
         walker.step(choice_id, scene_id)
     return walker.trajectory()
-
-
-def walk(scenario: Scenario, choice_ids: Iterable[str]) -> list[tuple[str, str]]:
-    """Choice ids followed from the start, as (scene id, choice id) pairs."""
-    walker = Walker(scenario)
-    steps = []
-    for choice_id in choice_ids:
-        scene = walker.node
-        walker.step(choice_id)
-        steps.append((scene, choice_id))
-    return steps
-
-
-def alternatives(
-    scenario: Scenario,
-    steps: Sequence[tuple[str, str]],
-    at: int,
-    weights: ModelWeights = DEFAULT_WEIGHTS,
-) -> dict[str, Trajectory]:
-    """Ghost curves: how the path would have gone with each other choice at step ``at``.
-
-    The path up to ``at`` is kept and the other choice is taken there. From then on,
-    wherever the alternative rejoins a scene the learner went through, the learner's own
-    choice is replayed; elsewhere the scene's first choice is taken (a deterministic
-    stand-in for "carried on as before"). Keyed by the alternative choice id.
-    """
-    scene_id, taken = steps[at]
-    own = dict(steps)
-    result: dict[str, Trajectory] = {}
-    for choice in scenario.scenes[scene_id].choices:
-        if choice.id == taken:
-            continue
-        walker = Walker(scenario, weights)
-        for earlier_scene, earlier_choice in steps[:at]:
-            walker.step(earlier_choice, earlier_scene)
-        walker.step(choice.id, scene_id)
-        seen = {s for s, _ in steps[: at + 1]}
-        while not walker.at_ending and walker.node not in seen:
-            seen.add(walker.node)
-            scene = scenario.scenes[walker.node]
-            walker.step(own.get(walker.node, scene.choices[0].id))
-        result[choice.id] = walker.trajectory()
-    return result
 
 
 def with_weights(**changes: float) -> ModelWeights:
