@@ -11,16 +11,16 @@ that enumerated paths would explode long before 5,000 scenes. Prints a table and
 
 from __future__ import annotations
 
-import json
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
 
+from casework.case_checks import CaseChecker
 from casework.scenario import Case
+from casework.testing.servers import write_results
 from casework.upgrade import upgrade
-from casework.validate import _Checker, check_bytes
+from casework.validate import check_bytes
 from casework.yaml_lines import collector_paused, read_yaml
 
 ROOT = Path(__file__).parents[1]
@@ -84,7 +84,7 @@ def main() -> None:
             case = Case.model_validate(data)
             schema = time.perf_counter() - started
             started = time.perf_counter()
-            _Checker("x.yaml", data, case).run()
+            CaseChecker("x.yaml", data, case).run()
             graph = time.perf_counter() - started
         rows.append(
             {
@@ -116,19 +116,14 @@ def main() -> None:
             f"{row['stage_seconds']['graph_checks']:>7.3f}"
         )
     out = ROOT / "benchmarks" / "results" / "validate_speed.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {
-                "benchmark": "validate_speed",
-                "python": sys.version.split()[0],
-                "machine": platform.machine(),
-                "repeats": REPEATS,
-                "rows": rows,
-            },
-            indent=2,
-        )
-        + "\n"
+    write_results(
+        out,
+        {
+            "benchmark": "validate_speed",
+            "python": sys.version.split()[0],
+            "repeats": REPEATS,
+            "rows": rows,
+        },
     )
     print(f"\nwrote {out.relative_to(ROOT)}")
 

@@ -2,13 +2,15 @@
 #
 # Run every nbgrader command from this folder (the course root). Each setting says why it is
 # here; docs/educator-guide.md walks through a term with every command.
-import collections
-
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.converters import Autograde, GenerateSolution
-from nbgrader.preprocessors import ClearMarkScheme, Execute, GetGrades
-from nbgrader.validator import Validator
-from traitlets import List
+from nbgrader.preprocessors import GetGrades
+
+from casework.grading.preprocessors import (
+    ClearMarkSchemeFromFeedback,
+    autograde_preprocessors,
+    generate_solution_preprocessors,
+    validator_preprocessors,
+)
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config when it reads this file)
 
@@ -53,36 +55,12 @@ c.Autograde.exclude_overwriting = {
 c.Execute.store_widget_state = False
 
 
-class ExecuteWithoutWidgetState(Execute):
-    """nbgrader's Execute, with ``store_widget_state = False`` made safe.
-
-    nbclient 0.11 skips collecting widget state when it is off, but its stand-in for the Output
-    widget still writes into that state, so any notebook whose Output widget receives output
-    (the player's chart does) stops with a KeyError and the submission is not graded. Here the
-    Output widget writes into a scratch store, and nothing is written into the notebook.
-    """
-
-    def reset_execution_trackers(self) -> None:
-        super().reset_execution_trackers()
-        self.widget_state = collections.defaultdict(dict)
-
-    def set_widgets_metadata(self) -> None:
-        if self.store_widget_state:
-            super().set_widgets_metadata()
-
-
-def _fixed(preprocessors: list) -> list:
-    return [ExecuteWithoutWidgetState if p is Execute else p for p in preprocessors]
-
-
-# Every place nbgrader runs notebooks uses the safe version.
-c.Autograde.autograde_preprocessors = _fixed(
-    Autograde.class_traits()["autograde_preprocessors"].default()
-)
-c.GenerateSolution.preprocessors = _fixed(
-    GenerateSolution.class_traits()["preprocessors"].default()
-)
-c.Validator.preprocessors = _fixed(Validator.class_traits()["preprocessors"].default())
+# nbclient's stand-in for the Output widget fails when widget state is off; every place
+# nbgrader runs notebooks uses the course's widget-safe Execute instead
+# (casework.grading.preprocessors.ExecuteWithoutWidgetState says why).
+c.Autograde.autograde_preprocessors = autograde_preprocessors()
+c.GenerateSolution.preprocessors = generate_solution_preprocessors()
+c.Validator.preprocessors = validator_preprocessors()
 # The slowest cell (drawing the player from a saved journey) took under 1.5 s here, and under
 # 3 s on a heavily loaded two-core machine. nbgrader's default limit of 30 s per cell is
 # doubled to leave room on a busy shared server; a cell past the limit scores 0.
@@ -92,17 +70,7 @@ c.Execute.timeout = 60
 
 
 # Autograde puts the graders' mark scheme back into the task cell (so graders see it in
-# formgrader); feedback is made from that notebook, so strip the mark scheme again before
-# learners see their feedback.
-class ClearMarkSchemeFromFeedback(ClearMarkScheme):
-    """nbgrader's ClearMarkScheme, declaring the one setting the feedback page passes to every
-    step (without it, each run warns that ``display_data_priority`` is not recognised)."""
-
-    display_data_priority = List(GetGrades.class_traits()["display_data_priority"].default()).tag(
-        config=True
-    )
-
-
+# formgrader); feedback is made from that notebook, so the mark scheme is stripped again.
 c.GenerateFeedback.preprocessors = [
     GetGrades,
     ClearMarkSchemeFromFeedback,

@@ -32,14 +32,10 @@ import nbformat
 import pytest
 
 from casework.catalog import load_case
+from casework.grading import assignments, locked_cells, notebooks
+from casework.grading.run import NbgraderFailed, nbgrader_environment, run_nbgrader
 from casework.scenario import Scenario
-from casework.testing import (
-    NbgraderFailed,
-    nbgrader_environment,
-    play,
-    play_study_path,
-    run_nbgrader,
-)
+from casework.testing import play, play_study_path
 from casework.trust_model import Walker
 
 ROOT = Path(__file__).parents[1]
@@ -50,11 +46,6 @@ ASSIGNMENTS = {"clarke-reflection": "clarke", "keisha-reflection": "keisha"}
 SECTIONS = ("decision", "feelings", "analysis", "perspectives", "learning")
 GENERATED = ("release", "submitted", "autograded", "feedback", "source_with_tests")
 
-sys.path.insert(0, str(EXERCISES))
-import build_assignments  # noqa: E402
-import edited_locked_cells  # noqa: E402
-
-sys.path.remove(str(EXERCISES))
 
 #: Hand marks per learner: five sections (1-4 each), then the overall level (1-4).
 HAND_MARKS = {
@@ -254,11 +245,11 @@ def term(tmp_path_factory: pytest.TempPathFactory) -> Term:
 
 
 def test_the_source_notebooks_are_what_the_builder_makes() -> None:
-    for assignment in build_assignments.ASSIGNMENTS:
+    for assignment in assignments.ASSIGNMENTS:
         path = EXERCISES / "source" / assignment.id / assignment.notebook
         committed = nbformat.read(path, as_version=4)
-        assert committed == build_assignments.notebook(assignment), (
-            f"{path} is out of date: run .venv/bin/python exercises/build_assignments.py"
+        assert committed == notebooks.notebook(assignment), (
+            f"{path} is out of date: run .venv/bin/python exercises/assignments.py"
         )
 
 
@@ -280,7 +271,7 @@ def test_the_configuration_keeps_journeys_and_drops_widget_state() -> None:
     exclude = config.Autograde.exclude_overwriting
     assert exclude == {a: [f"{c}.journey.json"] for a, c in ASSIGNMENTS.items()}
     assert config.Execute.store_widget_state is False
-    assert set(ASSIGNMENTS) == {a.id for a in build_assignments.ASSIGNMENTS}
+    assert set(ASSIGNMENTS) == {a.id for a in assignments.ASSIGNMENTS}
 
 
 def test_every_command_runs_cleanly(term: Term) -> None:
@@ -308,7 +299,7 @@ def _released_copies(term: Term) -> list[Path]:
 def test_nothing_secret_is_released(term: Term) -> None:
     copies = _released_copies(term)
     assert len(copies) == 4  # two assignments, in release/ and in the exchange
-    for assignment in build_assignments.ASSIGNMENTS:
+    for assignment in assignments.ASSIGNMENTS:
         secrets = [
             "BEGIN SOLUTION",
             "HIDDEN TESTS",
@@ -330,7 +321,7 @@ def test_nothing_secret_is_released(term: Term) -> None:
 
 
 def test_learners_see_the_rubric_before_they_write(term: Term) -> None:
-    rubric = build_assignments.rubric_markdown()
+    rubric = assignments.rubric_markdown()
     for path in sorted((term.course / "release").rglob("*.ipynb")):
         cells = [c.source for c in nbformat.read(path, as_version=4).cells]
         where = next(i for i, text in enumerate(cells) if rubric in text)
@@ -435,13 +426,13 @@ def test_an_edited_locked_cell_is_restored_and_the_educator_can_see_it(term: Ter
             assert warned[student] == everyone, student
 
         # 2. The course's own check names only the real edit.
-        found = edited_locked_cells.edits(term.course, assignment)
+        found = locked_cells.edits(term.course, assignment)
         assert [(e.student, e.cell, e.what) for e in found] == [("dev", cell_id, "was edited")]
 
 
 def test_the_check_script_runs_as_a_command(term: Term) -> None:
     done = subprocess.run(
-        [sys.executable, str(term.course / "edited_locked_cells.py"), "clarke-reflection"],
+        [str(BIN / "casework"), "locked-cells", "clarke-reflection"],
         cwd=term.course,
         capture_output=True,
         text=True,
@@ -458,7 +449,7 @@ def test_the_check_script_runs_as_a_command(term: Term) -> None:
 
 
 def test_feedback_never_shows_the_mark_scheme(term: Term) -> None:
-    for assignment in build_assignments.ASSIGNMENTS:
+    for assignment in assignments.ASSIGNMENTS:
         for student in EXPECTED:
             path = term.course / "feedback" / student / assignment.id / f"{assignment.id}.html"
             html = path.read_text(encoding="utf-8")

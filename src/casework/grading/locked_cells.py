@@ -1,24 +1,18 @@
-"""List the locked cells that learners changed in their submissions.
+"""The locked cells that learners changed in their submissions.
 
 nbgrader's autograde quietly puts every locked cell back as it was in the source before it
 runs a notebook, so an edited instruction or check can never change a mark. Its log does say
 so ("Attribute 'checksum' for cell ... has changed!"), but it says the same, for every learner,
 about the cells that hold hidden tests or a mark scheme, because those are restored on purpose
-(nbgrader issue #1961). This script gives the precise list: it compares each submitted notebook
-with the released version the learners were given, cell by cell, and names only real changes.
+(nbgrader issue #1961). This gives the precise list: it compares each submitted notebook with
+the released version the learners were given, cell by cell, and names only real changes.
 
-Run it from the course root, after collecting and before or after autograding::
-
-    python edited_locked_cells.py clarke-reflection
-
-It prints one line per changed, deleted or retyped locked cell, and exits with 1 if there were
-any (0 if none), so it can sit in a script. It reads files only and needs nothing but nbformat.
+Educators run it as ``casework locked-cells ASSIGNMENT`` from the course root (or with
+``--course``); it reads files only.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,27 +85,3 @@ def edits(course: Path, assignment: str) -> list[Edit]:
                     continue
                 found.append(Edit(student, released_path.name, grade_id, what))
     return found
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("assignment", help="the assignment id, e.g. clarke-reflection")
-    parser.add_argument(
-        "--course", default=".", metavar="FOLDER", help="the course root (default: here)"
-    )
-    args = parser.parse_args(argv)
-    try:
-        found = edits(Path(args.course), args.assignment)
-    except FileNotFoundError as error:
-        parser.exit(2, f"{parser.prog}: {error}\n")
-    for edit in found:
-        print(edit.line())
-    print(
-        f"{len(found)} edited locked cell(s) in the submissions of {args.assignment}",
-        file=sys.stderr,
-    )
-    return 1 if found else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
