@@ -1,7 +1,9 @@
 # Holding in Mind: every target bootstraps its own environment in .venv (Python 3.11).
 #   make start   serve the course with Voila on http://127.0.0.1:8866/ (POOL=N: N kernels
 #                kept ready per case page, for hosts; see docs/speed.md)
-#   make test    ruff, then the whole test suite (browser tests skip without /usr/bin/chromium)
+#   make test    ruff, mypy, then the whole test suite (browser tests skip without Chromium)
+#   make check   the quick loop for authors: ruff, mypy and the fast tests (no browser,
+#                no servers, no nbgrader)
 #   make lab     JupyterLab on 127.0.0.1 for educators and authors
 #   make bench   the benchmarks (printed table + benchmarks/results/*.json)
 SHELL := /bin/bash
@@ -11,7 +13,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: start test lab bench lint validate clean venv
+.PHONY: start test check lint lab bench validate clean venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
@@ -27,10 +29,16 @@ venv: $(STAMP)
 start: $(STAMP)
 	$(BIN)/casework serve $(if $(POOL),--pool $(POOL))
 
-test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks deploy
-	$(BIN)/ruff format --check src tests benchmarks deploy
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks deploy exercises
+	$(BIN)/ruff format --check src tests benchmarks deploy exercises
+	$(BIN)/mypy
+
+test: $(STAMP) lint
 	$(BIN)/python -m pytest
+
+check: $(STAMP) lint
+	$(BIN)/python -m pytest -m "not browser and not server and not slow" -q
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --no-browser

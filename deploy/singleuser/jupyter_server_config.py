@@ -11,6 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
+from casework.locations import course_dir, exercises_dir
 from casework.serve import (
     CELL_ERROR_ADVICE,
     CELL_TIMEOUT_ADVICE,
@@ -24,8 +25,6 @@ c = get_config()  # noqa: F821 (Jupyter provides get_config when it reads this f
 
 ROLE = os.environ.get("HOLDING_IN_MIND_ROLE", "learner")
 EDUCATOR = ROLE == "educator"
-#: The course as the image holds it: /srv/holding-in-mind (this file is deploy/singleuser/).
-COURSE_HOME = Path(__file__).resolve().parents[2]
 
 # --- The course's Voila pages, the same for everyone -------------------------------------
 
@@ -58,7 +57,7 @@ if not EDUCATOR:
 
     # The pages are served from the course folder in the image (read-only there): never a
     # home folder, never nbgrader's source/ or a gradebook.
-    c.ServerApp.root_dir = str(COURSE_HOME / "course")
+    c.ServerApp.root_dir = str(course_dir())
 
     # singleuser.defaultUrl only chooses the first page: without this, /user/<name>/lab and
     # /tree still answer, with a code editor, a terminal and nbgrader's menus. Turning the
@@ -89,9 +88,9 @@ else:
     # (exercises/: nbgrader_config.py and source/) is put there once, on first start, and
     # never overwritten: from then on it is theirs, with the gradebook beside it.
     exercises = Path.home() / "holding-in-mind" / "exercises"
-    if not exercises.exists() and (COURSE_HOME / "exercises" / "source").is_dir():
+    if not exercises.exists() and (exercises_dir() / "source").is_dir():
         shutil.copytree(
-            COURSE_HOME / "exercises",
+            exercises_dir(),
             exercises,
             ignore=shutil.ignore_patterns("__pycache__", "*.journey.json", "gradebook.db"),
         )

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from casework.locations import cases_dir
 from casework.scenario import Scenario
 from casework.validate import CaseFileError, check_file, load_scenario
 from casework.yaml_lines import Problem
 
 CASE_SUFFIXES = (".yaml", ".yml")
-
-
-def cases_dir() -> Path:
-    """Where the course's cases live: $CASEWORK_CASES, the repository's cases/, or ./cases.
-
-    The repository's folder comes before the working directory's: notebooks run in
-    ``course/``, whose own ``cases/`` folder holds the case pages, not case files.
-    """
-    configured = os.environ.get("CASEWORK_CASES")
-    if configured:
-        return Path(configured)
-    repository = Path(__file__).resolve().parents[2] / "cases"
-    if repository.is_dir():
-        return repository
-    return Path.cwd() / "cases"
 
 
 def case_files(paths: list[Path]) -> list[Path]:

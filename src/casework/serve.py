@@ -17,6 +17,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from casework.locations import course_dir, jupyter_data_dir
+
 DEFAULT_PORT = 8866
 LOOPBACK = "127.0.0.1"
 #: The JupyterLab extensions a learner page needs; everything else is left out. Voila 0.5
@@ -55,11 +57,6 @@ CULL_IDLE_SECONDS = 300
 POOL_FILL_DELAY_SECONDS = 1
 
 
-def course_dir() -> Path:
-    here = Path.cwd() / "course"
-    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "course"
-
-
 def preheat_arguments(
     pool_size: int, only: str = r"cases/[^/]+", fill_delay: float = POOL_FILL_DELAY_SECONDS
 ) -> list[str]:
@@ -92,9 +89,11 @@ def voila_command(
 ) -> list[str]:
     """The full Voila command line for serving the course; ``pool``: preheated kernels per
     case page (none by default: see ``preheat_arguments``)."""
-    voila = shutil.which("voila", path=str(Path(sys.executable).parent)) or "voila"
+    # The script beside this Python, or Voila run as a module of it (an environment whose
+    # packages come from elsewhere has no script of its own).
+    voila = shutil.which("voila", path=str(Path(sys.executable).parent))
     return [
-        voila,
+        *([voila] if voila else [sys.executable, "-m", "voila"]),
         str(root or course_dir()),
         f"--Voila.ip={ip}",
         f"--port={port}",
@@ -115,16 +114,11 @@ def voila_command(
     ]
 
 
-def share_dir() -> Path:
-    """The course's Jupyter data folder (its Voila template), added to JUPYTER_PATH."""
-    return Path(__file__).resolve().parents[2] / "share" / "jupyter"
-
-
 def voila_environment() -> dict[str, str]:
     """The environment for the server: Jupyter's current platform paths, no migration noise,
     and the course's own Voila template on the data path."""
     env = dict(os.environ)
-    paths = [str(share_dir()), *filter(None, env.get("JUPYTER_PATH", "").split(os.pathsep))]
+    paths = [str(jupyter_data_dir()), *filter(None, env.get("JUPYTER_PATH", "").split(os.pathsep))]
     env["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
     env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
