@@ -1,74 +1,63 @@
-"""Shared fixtures: real servers on 127.0.0.1, always stopped by the test that started them."""
+"""Shared fixtures: real servers on 127.0.0.1, always stopped by the test that started them.
+
+Markers tell the truth because they are applied by fixture, not by hand: a test that uses a
+browser is ``browser``, one that starts a server is ``server``, and one that runs nbgrader, a
+hub or whole notebooks is ``slow`` (``make check`` leaves out all three).
+"""
 
 from __future__ import annotations
 
-import concurrent.futures
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from casework.testing.servers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Server,
+    ServerFailed,
+    free_port,
+    get,
+    running,
+    stop_group,
+)
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 ROOT = Path(__file__).parents[1]
+BIN = Path(sys.executable).parent
+
+__all__ = ["BIN", "ROOT", "Server", "free_port", "get", "running_course", "stop_group"]
+
+#: Fixtures that make a test what the marker says (pytest_collection_modifyitems applies them).
+MARKED_BY_FIXTURE = {
+    "browser": ("browser",),
+    "page": ("browser",),
+    "course_server": ("server",),
+    "voila": ("server",),
+    "hub": ("server", "slow"),
+    "postgres": ("server", "slow"),
+    "term": ("slow",),
+    "installed": ("server", "slow"),
+    "course_copy": ("slow",),
+    "crowd_store": ("slow",),
+}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def get(url: str, timeout: float = 60) -> tuple[int, str]:
-    """GET a page, within ``timeout`` seconds in all.
-
-    urllib's own timeout only bounds each read, and Voila keeps a slow page alive with
-    heartbeats, so the whole request runs in a worker thread with a deadline.
-    """
-
-    def fetch() -> tuple[int, str]:
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:
-                return response.status, response.read().decode("utf-8", "replace")
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode("utf-8", "replace")
-
-    worker = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    try:
-        return worker.submit(fetch).result(timeout=timeout)
-    except concurrent.futures.TimeoutError:
-        raise OSError(f"no complete answer from {url} within {timeout:g} s") from None
-    finally:
-        worker.shutdown(wait=False, cancel_futures=True)
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-    #: The server's CASEWORK_DATA_DIR (its journey store), where the test set one.
-    data: Path | None = None
-
-
-def _stop(process: subprocess.Popen[bytes], grace: float = 20) -> None:
-    """Stop a server and everything in its process group: asked, then after ``grace``
-    seconds made to."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=20)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        for fixture, markers in MARKED_BY_FIXTURE.items():
+            if fixture in names:
+                for marker in markers:
+                    item.add_marker(marker)
 
 
 @contextmanager
@@ -78,63 +67,43 @@ def running_course(
     """Run ``command`` (Voila serving the course on ``port``) in its own process group, with
     its log and its journey store (CASEWORK_DATA_DIR) in ``folder``; yield once it answers;
     stop it afterwards."""
-    log = folder / "voila.log"
     data = folder / "data"
     data.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env={**env, "CASEWORK_DATA_DIR": str(data)},
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"Voila exited early:\n{log.read_text()}")
-            try:
-                status, _ = get(url + "/", timeout=5)
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Voila did not answer within 90 s:\n{log.read_text()}")
-            time.sleep(0.5)
-        yield Server(url, process, log, data)
-    finally:
-        _stop(process)
+        with running(
+            command,
+            f"http://127.0.0.1:{port}",
+            log=folder / "voila.log",
+            env={**env, "CASEWORK_DATA_DIR": str(data)},
+            cwd=ROOT,
+            data=data,
+        ) as server:
+            yield server
+    except ServerFailed as failure:
+        pytest.fail(str(failure))
+
+
+def casework_serve(port: int, *extra: str) -> list[str]:
+    """The command ``make start`` runs, on another port."""
+    return [str(BIN / "casework"), "serve", "--port", str(port), *extra]
 
 
 @pytest.fixture(scope="session")
 def course_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The course served exactly as ``make start`` serves it, on a free loopback port."""
     port = free_port()
-    command = [str(Path(sys.executable).parent / "casework"), "serve", "--port", str(port)]
     env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1")
-    with running_course(command, port, tmp_path_factory.mktemp("voila"), env) as server:
+    with running_course(
+        casework_serve(port), port, tmp_path_factory.mktemp("voila"), env
+    ) as server:
         yield server
 
 
 # --- a real browser ------------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # CI runs as root
-    "--disable-gpu",
-    "--disable-background-networking",  # this machine's network is closed: no stray calls
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     """Debian's headless Chromium driven by Playwright; skipped with a reason when absent."""
     if not CHROMIUM.exists():
         pytest.skip(
@@ -153,33 +122,63 @@ def browser() -> Iterator[object]:
             launched.close()
 
 
+@dataclass
+class Seen:
+    """What a page asked for and showed: every request and every dialog."""
+
+    requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+#: What each open page has seen, by page (see the ``seen`` fixture).
+_SEEN: dict[int, Seen] = {}
+
+
+def watch(tab: Page) -> Seen:
+    """Record a page's requests and dialogs (dialogs are dismissed)."""
+    seen = _SEEN.setdefault(id(tab), Seen())
+    tab.on("request", lambda request: seen.requests.append(request.url))
+    tab.on("dialog", lambda dialog: (seen.dialogs.append(dialog.message), dialog.dismiss()))
+    return seen
+
+
 @pytest.fixture
-def page(browser: object) -> Iterator[object]:
+def page(browser: Browser) -> Iterator[Page]:
     """A fresh browser context per test; records every request and every dialog."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
-    tab.requests = []  # type: ignore[attr-defined]
-    tab.dialogs = []  # type: ignore[attr-defined]
-    tab.on("request", lambda request: tab.requests.append(request.url))
-    tab.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
+    watch(tab)
     tab.set_default_timeout(60_000)
     try:
         yield tab
     finally:
+        _SEEN.pop(id(tab), None)
         context.close()
 
 
-def focused_text(page: object) -> str:
-    return page.evaluate(  # type: ignore[attr-defined]
+@pytest.fixture
+def seen(page: Page) -> Seen:
+    """The requests and dialogs of the test's ``page``."""
+    return _SEEN[id(page)]
+
+
+def seen_on(tab: Page) -> Seen:
+    """The requests and dialogs of a page opened with ``page`` or watched with ``watch``."""
+    return _SEEN[id(tab)]
+
+
+def focused_text(page: Page) -> str:
+    text: str = page.evaluate(
         "() => { const e = document.activeElement; if (!e) return '';"
         " return (e.innerText || e.getAttribute('aria-label') || e.value || '').trim(); }"
     )
+    return text
 
 
-def tab_to(page: object, starts_with: str, limit: int = 120) -> None:
+def tab_to(page: Page, starts_with: str, limit: int = 120) -> None:
     """Press Tab (a keyboard user's only way around) until the wanted control has focus."""
     for _ in range(limit):
-        page.keyboard.press("Tab")  # type: ignore[attr-defined]
+        page.keyboard.press("Tab")
         if focused_text(page).startswith(starts_with):
             return
     raise AssertionError(f"Tab never reached a control starting {starts_with!r}")

@@ -22,11 +22,10 @@ from typing import Any
 import pytest
 
 from casework.catalog import load_case
+from casework.paths import study_path_steps
 from casework.scenario import Ending, Scenario
 from casework.trust_model import trajectory
-from conftest import Server, free_port, get, running_course, tab_to
-
-pytestmark = pytest.mark.browser
+from conftest import Server, free_port, get, running_course, seen_on, tab_to
 
 CASES = ("clarke", "keisha", "nicholls", "project_x")
 ERROR_BANNER = "There was an error when executing cell"
@@ -158,9 +157,9 @@ def assert_page_is_clean(page: Any, server: Server) -> None:
     """No error banner, no traceback, no dialog, and nothing asked of any other server."""
     html = page.content()
     assert ERROR_BANNER not in html and "Traceback (most recent call last)" not in html
-    assert not page.dialogs, page.dialogs
+    assert not seen_on(page).dialogs, seen_on(page).dialogs
     own = (server.url, "data:", "blob:", "about:")
-    elsewhere = sorted({url for url in page.requests if not url.startswith(own)})
+    elsewhere = sorted({url for url in seen_on(page).requests if not url.startswith(own)})
     assert not elsewhere, f"third-party requests: {elsewhere}"
 
 
@@ -339,7 +338,7 @@ def test_a_case_played_to_its_end_by_keyboard(
     page: Any, course_server: Server, case_id: str
 ) -> None:
     scenario = load_case(case_id)
-    steps = scenario.study_path_steps()
+    steps = study_path_steps(scenario)
     reflect_at = next(
         (i for i, (scene, _) in enumerate(steps) if scenario.scenes[scene].reflection), None
     )
@@ -443,7 +442,7 @@ def test_leaving_a_page_stops_its_kernel_and_keeps_the_learner_s_reflection(
         page.goto(f"{course_server.url}/voila/render/cases/nicholls.ipynb", wait_until="commit")
         wait_for_player(page, course_server)
         scenario = load_case("nicholls")
-        first_scene, first_choice = scenario.study_path_steps()[0]
+        first_scene, first_choice = study_path_steps(scenario)[0]
         page.get_by_role("button", name="Begin the case").click()
         if scenario.scenes[first_scene].content_note:
             page.get_by_role("button", name="Continue to the scene").click()
@@ -549,7 +548,7 @@ def test_a_preheated_page_reads_its_own_address_and_no_one_elses(
     scenario = load_case("nicholls")
     store = JourneyStore(f"sqlite:///{data / 'journeys.sqlite'}")
     token, journey = store.start(scenario)
-    journey.choose(scenario, scenario.study_path_steps()[0][1])
+    journey.choose(scenario, study_path_steps(scenario)[0][1])
     store.save(token, journey)
     store.close()
     address = f"{server.url}/voila/render/cases/nicholls.ipynb"

@@ -16,11 +16,18 @@ NOTEBOOKS = sorted((ROOT / "course").glob("*.ipynb"))
 ERROR_BANNER = "There was an error when executing cell"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_the_notebook_runs_without_error_or_warning(path: Path, tmp_path: Path) -> None:
-    """Run in a copy of the folder, so no journey file lands in the repository."""
+@pytest.fixture
+def course_copy(tmp_path: Path) -> Path:
+    """A copy of the course folder to run notebooks in, so no journey lands in the repository."""
     work = tmp_path / "course"
     shutil.copytree(ROOT / "course", work)
+    return work
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_the_notebook_runs_without_error_or_warning(path: Path, course_copy: Path) -> None:
+    """Run in a copy of the folder, so no journey file lands in the repository."""
+    work = course_copy
     notebook = nbformat.read(work / path.name, as_version=4)
     NotebookClient(
         notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(work)}}

@@ -21,14 +21,14 @@ import pwd
 import runpy
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import pytest
@@ -36,8 +36,14 @@ import sqlalchemy as sa
 from traitlets.config import Config
 
 from casework.catalog import load_case
+from casework.locations import jupyter_data_dir
+from casework.paths import study_path_steps
 from casework.store import JourneyStore, normalise_token
-from conftest import ROOT, _stop, free_port, get
+from casework.testing.servers import Server, ServerFailed, running, stop_group
+from conftest import ROOT, free_port
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 CASE = "project_x"
 LEARNERS = ("ama", "bryn")
@@ -85,11 +91,16 @@ def _proxy_command() -> str:
 
 @dataclass
 class Hub:
-    url: str
+    server: Server
     folder: Path
-    process: subprocess.Popen[bytes]
-    log: Path
-    children: set[int] = field(default_factory=set)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def log(self) -> Path:
+        return self.server.log
 
     def home(self, name: str) -> Path:
         return self.folder / "home" / name
@@ -97,19 +108,6 @@ class Hub:
     def store(self, name: str) -> Path:
         """Where a learner's server keeps journeys: the default store in their own home."""
         return self.home(name) / ".local" / "share" / "holding-in-mind" / "journeys.sqlite"
-
-    def remember_children(self) -> None:
-        """Note every process the hub started (proxy, servers, kernels), to stop them all."""
-        parents = [self.process.pid]
-        while parents:
-            found = subprocess.run(
-                ["ps", "-o", "pid=", "--ppid", str(parents.pop())],
-                capture_output=True, text=True, check=False,
-            ).stdout.split()  # fmt: skip
-            for pid in map(int, found):
-                if pid not in self.children:
-                    self.children.add(pid)
-                    parents.append(pid)
 
 
 HUB_CONFIG = """
@@ -141,25 +139,6 @@ load_subconfig({course_config!r})
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def _stop_survivors(pids: set[int]) -> None:
-    """Anything the hub started that outlived it: asked to stop, then made to."""
-    for sig, grace in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-        for pid in pids:
-            if _alive(pid):
-                os.kill(pid, sig)
-        deadline = time.monotonic() + grace
-        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
-            time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     proxy = _proxy_command()
@@ -177,7 +156,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
             cookie_file=str(folder / "cookie_secret"),
             singleuser=str(BIN / "jupyterhub-singleuser"),
             config_path=str(ROOT / "deploy" / "singleuser"),
-            data_path=str(ROOT / "share" / "jupyter"),
+            data_path=str(jupyter_data_dir()),
             course_config=str(ROOT / "deploy" / "jupyterhub_config.py"),
             # CI runs as root, and Jupyter Server refuses root unless told.
             allow_root='c.Spawner.args = ["--allow-root"]' if os.geteuid() == 0 else "",
@@ -191,36 +170,19 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     )
     env.pop("CASEWORK_DATA_DIR", None)
     env.pop("CASEWORK_DATABASE_URL", None)
-    log = folder / "jupyterhub.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [str(BIN / "jupyterhub"), "-f", str(config)],
-            cwd=folder,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    running = Hub(f"http://127.0.0.1:{port}", folder, process, log)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"JupyterHub exited early:\n{log.read_text()[-5000:]}")
-            try:
-                if get(running.url + "/hub/health", timeout=5)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"JupyterHub did not answer within 90 s:\n{log.read_text()[-5000:]}")
-            time.sleep(0.5)
-        yield running
-    finally:
-        running.remember_children()
-        _stop(process, grace=60)  # the hub stops the servers it spawned and the proxy
-        _stop_survivors(running.children)
+        with running(
+            [str(BIN / "jupyterhub"), "-f", str(config)],
+            f"http://127.0.0.1:{port}",
+            log=folder / "jupyterhub.log",
+            env=env,
+            cwd=folder,
+            ready="/hub/health",
+            stop_grace=60,  # the hub stops the servers it spawned and the proxy
+        ) as server:
+            yield Hub(server, folder)
+    except ServerFailed as failure:
+        pytest.fail(str(failure))
 
 
 # --- learners in a real browser ---------------------------------------------------------------
@@ -229,15 +191,15 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
 @dataclass
 class Learner:
     name: str
-    context: object
-    page: object
+    context: BrowserContext
+    page: Page
     code: str = ""
     choice: str = ""
     reflection: str = ""
 
 
-def _log_in(browser: object, hub: Hub, name: str, lands_on: str) -> tuple[object, object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+def _log_in(browser: Browser, hub: Hub, name: str, lands_on: str) -> tuple[BrowserContext, Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(120_000)
     page.goto(f"{hub.url}/hub/login")
@@ -252,25 +214,25 @@ def _log_in(browser: object, hub: Hub, name: str, lands_on: str) -> tuple[object
 def _play_and_reflect(learner: Learner, hub: Hub) -> None:
     """Open a case through the hub, take its first choice on the study path, reflect."""
     page = learner.page
-    page.goto(f"{hub.url}/user/{learner.name}/voila/render/cases/{CASE}.ipynb")  # type: ignore[attr-defined]
+    page.goto(f"{hub.url}/user/{learner.name}/voila/render/cases/{CASE}.ipynb")
     scenario = load_case(CASE)
-    first_scene, first_choice = scenario.study_path_steps()[0]
-    page.get_by_role("button", name="Begin the case").click()  # type: ignore[attr-defined]
+    first_scene, first_choice = study_path_steps(scenario)[0]
+    page.get_by_role("button", name="Begin the case").click()
     if scenario.scenes[first_scene].content_note:
-        page.get_by_role("button", name="Continue to the scene").click()  # type: ignore[attr-defined]
-    page.get_by_role("button", name=scenario.choice(first_scene, first_choice).label).click()  # type: ignore[attr-defined]
-    page.get_by_text("You chose:").wait_for()  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Continue to the scene").click()
+    page.get_by_role("button", name=scenario.choice(first_scene, first_choice).label).click()
+    page.get_by_text("You chose:").wait_for()
     learner.reflection = (
         f"{learner.name} wrote this: the visit left me unsettled " + secrets.token_hex(8)
     )
-    page.get_by_role("textbox", name="Your reflection").fill(learner.reflection)  # type: ignore[attr-defined]
-    page.get_by_text("Saved at").wait_for()  # type: ignore[attr-defined]
-    learner.code = normalise_token(page.locator(".hm-resume code").inner_text())  # type: ignore[attr-defined]
+    page.get_by_role("textbox", name="Your reflection").fill(learner.reflection)
+    page.get_by_text("Saved at").wait_for()
+    learner.code = normalise_token(page.locator(".hm-resume code").inner_text())
     learner.choice = first_choice
 
 
 @pytest.fixture(scope="module")
-def learners(browser: object, hub: Hub) -> Iterator[dict[str, Learner]]:
+def learners(browser: Browser, hub: Hub) -> Iterator[dict[str, Learner]]:
     logged_in: dict[str, Learner] = {}
     try:
         for name in LEARNERS:
@@ -281,34 +243,30 @@ def learners(browser: object, hub: Hub) -> Iterator[dict[str, Learner]]:
         yield logged_in
     finally:
         for learner in logged_in.values():
-            learner.context.close()  # type: ignore[attr-defined]
+            learner.context.close()
 
 
 def _fetch(learner: Learner, url: str) -> tuple[int, str, dict[str, str]]:
     """A request with the learner's own hub cookies, following redirects as a browser does."""
-    response = learner.context.request.get(url, max_redirects=10)  # type: ignore[attr-defined]
+    response = learner.context.request.get(url, max_redirects=10)
     return response.status, response.text(), response.headers
 
 
 # --- the tests -------------------------------------------------------------------------------
 
 
-@pytest.mark.browser
-@pytest.mark.server
 def test_each_learner_lands_on_the_course_as_a_voila_app(learners: dict[str, Learner]) -> None:
     for learner in learners.values():
         page = learner.page
         # The server's own root sends the learner to the course (singleuser.defaultUrl).
-        page.goto(page.url.split("/voila/")[0] + "/")  # type: ignore[attr-defined]
-        assert urlparse(page.url).path == f"/user/{learner.name}/voila/render/index.ipynb"  # type: ignore[attr-defined]
-        page.get_by_role("heading", name="The cases").wait_for()  # type: ignore[attr-defined]
-        text = page.inner_text("body")  # type: ignore[attr-defined]
+        page.goto(page.url.split("/voila/")[0] + "/")
+        assert urlparse(page.url).path == f"/user/{learner.name}/voila/render/index.ipynb"
+        page.get_by_role("heading", name="The cases").wait_for()
+        text = page.inner_text("body")
         assert "There was an error when executing cell" not in text
         assert "Traceback" not in text
 
 
-@pytest.mark.browser
-@pytest.mark.server
 def test_learners_cannot_reach_jupyterlab_terminals_or_nbgrader(
     learners: dict[str, Learner], hub: Hub
 ) -> None:
@@ -323,8 +281,6 @@ def test_learners_cannot_reach_jupyterlab_terminals_or_nbgrader(
     assert _fetch(learner, mine + "/api/kernels")[0] == 200
 
 
-@pytest.mark.browser
-@pytest.mark.server
 def test_a_learner_cannot_open_another_learners_server(
     learners: dict[str, Learner], hub: Hub
 ) -> None:
@@ -338,29 +294,25 @@ def test_a_learner_cannot_open_another_learners_server(
             assert owner.reflection not in text
 
 
-@pytest.mark.browser
-@pytest.mark.server
 def test_another_learners_resume_code_opens_nothing(learners: dict[str, Learner], hub: Hub) -> None:
     """Even a copied resume code opens nothing: each learner's server has its own store."""
     first, second = (learners[name] for name in LEARNERS)
     page = first.page
-    page.goto(f"{hub.url}/user/{first.name}/voila/render/cases/{CASE}.ipynb?resume={second.code}")  # type: ignore[attr-defined]
-    page.get_by_text("That resume code was not found").wait_for()  # type: ignore[attr-defined]
-    assert second.reflection not in page.inner_text("body")  # type: ignore[attr-defined]
+    page.goto(f"{hub.url}/user/{first.name}/voila/render/cases/{CASE}.ipynb?resume={second.code}")
+    page.get_by_text("That resume code was not found").wait_for()
+    assert second.reflection not in page.inner_text("body")
     # Their own code still brings their own journey back.
-    page.goto(f"{hub.url}/user/{first.name}/voila/render/cases/{CASE}.ipynb?resume={first.code}")  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Step back one choice").wait_for()  # type: ignore[attr-defined]
+    page.goto(f"{hub.url}/user/{first.name}/voila/render/cases/{CASE}.ipynb?resume={first.code}")
+    page.get_by_role("button", name="Step back one choice").wait_for()
 
 
-@pytest.mark.browser
-@pytest.mark.server
 def test_leaving_a_page_stops_its_kernel_on_the_hub(learners: dict[str, Learner], hub: Hub) -> None:
     """Each page view holds a kernel inside the learner's server (a share of their memory
     limit). Leaving the page stops it there too, not only at the idle cull."""
     import json
 
     learner = learners[LEARNERS[0]]
-    page = learner.context.new_page()  # type: ignore[attr-defined]
+    page = learner.context.new_page()
     try:
         page.goto(f"{hub.url}/user/{learner.name}/voila/render/cases/{CASE}.ipynb")
         page.get_by_role("button", name="Step back one choice").wait_for()
@@ -384,8 +336,6 @@ def test_leaving_a_page_stops_its_kernel_on_the_hub(learners: dict[str, Learner]
         page.close()
 
 
-@pytest.mark.browser
-@pytest.mark.server
 def test_each_journey_is_kept_only_in_its_learners_own_store(
     learners: dict[str, Learner], hub: Hub
 ) -> None:
@@ -409,10 +359,8 @@ def test_each_journey_is_kept_only_in_its_learners_own_store(
             assert other.reflection.encode() not in stored
 
 
-@pytest.mark.browser
-@pytest.mark.server
 def test_an_educator_gets_jupyterlab_and_the_formgrader(
-    browser: object, hub: Hub, learners: dict[str, Learner]
+    browser: Browser, hub: Hub, learners: dict[str, Learner]
 ) -> None:
     context, _ = _log_in(browser, hub, EDUCATOR, "lab")
     try:
@@ -432,7 +380,7 @@ def test_an_educator_gets_jupyterlab_and_the_formgrader(
         status, text, _ = _fetch(educator, f"{hub.url}/user/{learner.name}/api/contents")
         assert status == 403 and learner.reflection not in text
     finally:
-        context.close()  # type: ignore[attr-defined]
+        context.close()
 
 
 # --- the journey store on PostgreSQL: one role and schema per person ------------------------
@@ -508,11 +456,10 @@ def postgres() -> Iterator[Postgres]:
         )
     finally:
         if process is not None:
-            _stop(process, grace=60)
+            stop_group(process, grace=60)
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.mark.server
 def test_on_postgresql_each_learner_has_a_store_no_one_else_can_read(postgres: Postgres) -> None:
     """The hub's pre-spawn step (deploy/jupyterhub_config.py) gives each learner their own
     role and schema; a learner's server only ever holds its own URL."""
@@ -527,7 +474,7 @@ def test_on_postgresql_each_learner_has_a_store_no_one_else_can_read(postgres: P
         assert name not in url and "hub_admin" not in url
 
     scenario = load_case(CASE)
-    first_scene, first_choice = scenario.study_path_steps()[0]
+    first_scene, first_choice = study_path_steps(scenario)[0]
     reflection = scenario.scenes[first_scene].reflection
     assert reflection is not None
     codes, texts = {}, {}

@@ -5,7 +5,10 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from casework.serve import PAGE_EXTENSIONS, course_dir, preheat_arguments, voila_command
+import psutil
+
+from casework.locations import course_dir
+from casework.serve import PAGE_EXTENSIONS, preheat_arguments, voila_command
 from conftest import Server, get
 
 ERROR_BANNER = "There was an error when executing cell"
@@ -39,13 +42,26 @@ def test_nothing_outside_the_course_folder_is_served(course_server: Server) -> N
 
 
 def test_the_server_listens_on_loopback_only(course_server: Server) -> None:
+    """Every socket the server and its kernels listen on is bound to 127.0.0.1 (read from the
+    operating system, so the check never depends on what the host name resolves to), and the
+    page's port answers on none of the machine's other addresses."""
+    server = psutil.Process(course_server.process.pid)
+    listening = [
+        (process.pid, connection.laddr)
+        for process in [server, *server.children(recursive=True)]
+        for connection in process.net_connections(kind="inet")
+        if connection.status == psutil.CONN_LISTEN
+    ]
     port = int(course_server.url.rsplit(":", 1)[1])
-    addresses = {
-        info[4][0]
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
-        if not info[4][0].startswith("127.")
+    assert any(address.port == port for _pid, address in listening)
+    assert all(address.ip == "127.0.0.1" for _pid, address in listening), listening
+    others = {
+        address.address
+        for addresses in psutil.net_if_addrs().values()
+        for address in addresses
+        if address.family == socket.AF_INET and not address.address.startswith("127.")
     }
-    for address in addresses:
+    for address in others:
         with socket.socket() as probe:
             probe.settimeout(2)
             assert probe.connect_ex((address, port)) != 0, f"reachable on {address}"
