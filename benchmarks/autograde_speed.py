@@ -19,7 +19,6 @@ alike, and the ratio of the fastest submissions is the one least disturbed by ot
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import re
@@ -33,7 +32,9 @@ from pathlib import Path
 
 import nbformat
 
-from casework.testing import NbgraderFailed, play_study_path, run_nbgrader
+from casework.grading.run import NbgraderFailed, run_nbgrader
+from casework.testing import play_study_path
+from casework.testing.servers import write_results
 
 ROOT = Path(__file__).parents[1]
 BIN = Path(sys.executable).parent
@@ -187,23 +188,17 @@ def main() -> None:
             f"{row['autograded_notebook_bytes'] / 1024:>11.1f}"
         )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "benchmark": "autograde_speed",
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "load_average_1min_at_end": None if load is None else round(load, 2),
-                "submissions": args.submissions,
-                "rounds": args.rounds,
-                "rows": rows,
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    write_results(
+        RESULTS,
+        {
+            "benchmark": "autograde_speed",
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average_1min_at_end": None if load is None else round(load, 2),
+            "submissions": args.submissions,
+            "rounds": args.rounds,
+            "rows": rows,
+        },
     )
     print(f"\nwrote {RESULTS.relative_to(ROOT)}")
 

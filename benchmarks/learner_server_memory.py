@@ -15,39 +15,33 @@ guarantee and limit per learner). Prints a table; writes
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-import psutil
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import voila_speed as shared  # the same browser, page marks and choices
+from casework.testing.pages import PAGE, open_page, play  # the same page marks and choices
+from casework.testing.servers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Server,
+    free_port,
+    memory,
+    running,
+    write_results,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "learner_server.json"
 CHOICES = 10
 
 
-def start_server(port: int, token: str, home: Path) -> subprocess.Popen[bytes]:
-    environment = dict(
-        os.environ,
-        HOME=str(home),
-        HOLDING_IN_MIND_ROLE="learner",
-        JUPYTER_CONFIG_PATH=str(ROOT / "deploy" / "singleuser"),
-        JUPYTER_PATH=str(ROOT / "share" / "jupyter"),
-        JUPYTER_PLATFORM_DIRS="1",
-        CASEWORK_DATA_DIR=str(home / "store"),
-    )
-    command = [
+def learner_server(port: int, token: str) -> list[str]:
+    """The learner's single-user server, as JupyterHub starts it (without the hub)."""
+    return [
         str(Path(sys.executable).parent / "jupyter-server"),
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}",
@@ -57,31 +51,25 @@ def start_server(port: int, token: str, home: Path) -> subprocess.Popen[bytes]:
         # CI runs as root; on JupyterHub each learner has their own Unix user.
         *(["--allow-root"] if os.geteuid() == 0 else []),
     ]
-    process = subprocess.Popen(
-        command,
-        env=environment,
-        cwd=home,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+
+
+def learner_environment(home: Path) -> dict[str, str]:
+    """The learner's settings (``deploy/singleuser``), home and journey store."""
+    return dict(
+        os.environ,
+        HOME=str(home),
+        HOLDING_IN_MIND_ROLE="learner",
+        JUPYTER_CONFIG_PATH=str(ROOT / "deploy" / "singleuser"),
+        JUPYTER_PATH=str(ROOT / "share" / "jupyter"),
+        JUPYTER_PLATFORM_DIRS="1",
+        CASEWORK_DATA_DIR=str(home / "store"),
     )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the learner's server exited at start")
-        with suppress(OSError):
-            url = f"http://127.0.0.1:{port}/api/status?token={token}"
-            with urllib.request.urlopen(url, timeout=5) as answer:
-                if answer.status == 200:
-                    return process
-        time.sleep(0.3)
-    raise RuntimeError("the learner's server did not answer within 90 s")
 
 
-def snapshot(server: psutil.Process) -> dict[str, Any]:
+def snapshot(server: Server) -> dict[str, Any]:
     time.sleep(1.0)  # let the page's last messages settle
-    pages = [shared.memory(k.pid) for k in shared.kernel_processes(server.pid)]
-    own = shared.memory(server.pid)
+    pages = [memory(k.pid) for k in server.kernels()]
+    own = memory(server.process.pid)
     return {
         "server": own,
         "kernels": pages,
@@ -90,19 +78,17 @@ def snapshot(server: psutil.Process) -> dict[str, Any]:
     }
 
 
-async def measure(port: int, token: str, server: psutil.Process) -> dict[str, Any]:
+async def measure(token: str, server: Server) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
-    base = f"http://127.0.0.1:{port}"
+    base = server.url
     steps: dict[str, Any] = {"idle": snapshot(server)}
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=shared.CHROMIUM, args=shared.CHROMIUM_ARGS
-        )
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            context, page, _ = await shared.open_page(browser, f"{base}{shared.PAGE}?token={token}")
+            context, page, _ = await open_page(browser, f"{base}{PAGE}?token={token}")
             steps["one case open"] = snapshot(server)
-            await shared.play(page, CHOICES, seed=1)
+            await play(page, CHOICES, seed=1)
             steps[f"after {CHOICES} choices"] = snapshot(server)
             second = await context.new_page()
             await second.goto(f"{base}/voila/render/index.ipynb?token={token}")
@@ -129,33 +115,37 @@ def table(steps: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    if not Path(shared.CHROMIUM).exists():
-        sys.exit(f"{shared.CHROMIUM} is missing: apt-get install -y chromium")
+    if not CHROMIUM.exists():
+        sys.exit(f"{CHROMIUM} is missing: apt-get install -y chromium")
     token = secrets.token_hex(16)
-    port = shared.free_port()
+    port = free_port()
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="hm-learner-") as home:
-        process = start_server(port, token, Path(home))
-        try:
-            steps = asyncio.run(measure(port, token, psutil.Process(process.pid)))
-        finally:
-            shared.stop_group(process)
+    with tempfile.TemporaryDirectory(prefix="hm-learner-") as folder:
+        home = Path(folder) / "home"  # the learner's home holds only what the server writes
+        home.mkdir()
+        with running(
+            learner_server(port, token),
+            f"http://127.0.0.1:{port}",
+            ready=f"/api/status?token={token}",
+            log=Path(folder) / "server.log",
+            env=learner_environment(home),
+            cwd=home,
+            timeout=90,
+            stop_grace=30,
+            data=home / "store",
+        ) as server:
+            steps = asyncio.run(measure(token, server))
     text = table(steps)
     print(text)
-    OUT.write_text(
-        json.dumps(
-            {
-                "benchmark": "learner_server_memory",
-                "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-                "seconds": round(time.monotonic() - started),
-                "config": "deploy/singleuser/jupyter_server_config.py (learner)",
-                "steps": steps,
-                "table": text,
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    write_results(
+        OUT,
+        {
+            "benchmark": "learner_server_memory",
+            "seconds": round(time.monotonic() - started),
+            "config": "deploy/singleuser/jupyter_server_config.py (learner)",
+            "steps": steps,
+            "table": text,
+        },
     )
     print(f"\nwrote {OUT}")
 

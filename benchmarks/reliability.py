@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import multiprocessing
 import random
 import tempfile
@@ -25,6 +24,7 @@ import yaml
 from casework.catalog import load_case
 from casework.store import JourneyStore
 from casework.testing import simulate_learner
+from casework.testing.servers import write_results
 from casework.validate import check_bytes
 
 ROOT = Path(__file__).parents[1]
@@ -110,8 +110,7 @@ def main() -> None:
         for name, value in figures.items():
             print(f"{group + ': ' + name.replace('_', ' '):<45} {value:>10,}")
     out = ROOT / "benchmarks" / "results" / "reliability.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(out, results)
     print(f"\nwrote {out.relative_to(ROOT)}")
 
 

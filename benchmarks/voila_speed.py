@@ -38,19 +38,14 @@ import argparse
 import asyncio
 import json
 import os
-import platform
-import random
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
-from contextlib import suppress
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -58,226 +53,92 @@ from typing import Any
 
 import psutil
 
+from casework.paths import study_path_steps
 from casework.serve import POOL_FILL_DELAY_SECONDS, preheat_arguments
+from casework.testing.pages import CASE, PAGE, open_page, play
+from casework.testing.servers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MIB,
+    Server,
+    free_port,
+    machine,
+    memory,
+    running,
+    summary,
+    write_results,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # runs as root in CI
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-CASE = "clarke"
-PAGE = f"/voila/render/cases/{CASE}.ipynb"
 GIB = 1024**3
-MIB = 1024**2
 #: The host this figure is for: a 24 GB machine keeps 20% for the system and the server.
 HOST_MEMORY_GB = 24
 HOST_HEADROOM = 0.8
-
-#: Installed into every page before it loads: marks, on the page's own clock (ms from the
-#: start of navigation), when the first button is live and when the chart is drawn.
-MARKS = """(() => {
-  const marks = {};
-  window.__marks = marks;
-  const look = () => {
-    if (!marks.clickable) {
-      for (const b of document.querySelectorAll('button')) {
-        if (b.textContent.trim() === 'Begin the case' && b.offsetParent !== null && !b.disabled) {
-          marks.clickable = performance.now();
-          break;
-        }
-      }
-    }
-    if (!marks.chart && document.querySelector('.js-plotly-plot .scatterlayer path.point'))
-      marks.chart = performance.now();
-    if (!marks.clickable || !marks.chart) requestAnimationFrame(look);
-  };
-  requestAnimationFrame(look);
-})();"""
-
-#: Click a button by its text and resolve with the milliseconds until ``ready`` holds, polled
-#: every frame (so the time includes the browser drawing it).
-CLICK_UNTIL = """async ([selector, label, ready, args]) => {
-  const button = Array.from(document.querySelectorAll(selector))
-    .find(b => b.textContent.trim() === label);
-  if (!button) throw new Error('no button ' + label);
-  const done = new Function('args', ready);
-  const started = performance.now();
-  button.click();
-  return await new Promise((resolve, reject) => {
-    const look = () => {
-      if (done(args)) resolve(performance.now() - started);
-      else if (performance.now() - started > 30000) reject(new Error('no answer to ' + label));
-      else requestAnimationFrame(look);
-    };
-    requestAnimationFrame(look);
-  });
-}"""
-
-#: Ready after a choice: its consequence is shown and the chart has the expected points.
-CONSEQUENCE_SHOWN = """
-  const heading = document.querySelector('.hm-consequence h3');
-  const trace = document.querySelector('.hm-chart .js-plotly-plot .scatterlayer .trace');
-  return !!heading && heading.textContent.includes(args.label) && !!trace
-    && trace.querySelectorAll('path.point').length === args.points;
-"""
-#: Ready after Continue: the next scene's choices, or its content note, are shown.
-SCENE_SHOWN = """
-  const heading = document.querySelector('.hm-scene h3');
-  const note = Array.from(document.querySelectorAll('.hm-story button'))
-    .find(b => b.textContent.trim() === 'Continue to the scene');
-  return !!note || (!!heading && heading.textContent.includes(args.title)
-    && document.querySelectorAll('.hm-choice').length === args.choices);
-"""
-
-
-# --- numbers ---------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile, linear between ranks (numpy's default)."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = (len(ordered) - 1) * q / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def summary(values: list[float]) -> dict[str, float | None]:
-    if not values:
-        return {"n": 0, "p50": None, "p95": None, "min": None, "max": None}
-    return {
-        "n": len(values),
-        "p50": round(percentile(values, 50), 1),
-        "p95": round(percentile(values, 95), 1),
-        "min": round(min(values), 1),
-        "max": round(max(values), 1),
-    }
-
-
-def memory(pid: int) -> dict[str, float]:
-    info = psutil.Process(pid).memory_full_info()
-    return {"rss_mb": round(info.rss / MIB, 1), "pss_mb": round(info.pss / MIB, 1)}
 
 
 # --- servers -----------------------------------------------------------------------------------
 
 
-def stop_group(process: subprocess.Popen[bytes]) -> None:
-    """Stop a server and its process group: asked, then after 30 s made to."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+@contextmanager
+def voila(extra: Sequence[str] = ()) -> Iterator[Server]:
+    """The course under Voila, as ``casework serve`` starts it, plus ``extra`` arguments.
 
+    Its journey store and log are in a temporary folder, removed afterwards; set
+    HM_BENCH_KEEP_LOGS to a folder to keep the log there.
+    """
+    from casework.serve import voila_command, voila_environment
 
-def kernel_processes(server_pid: int) -> list[psutil.Process]:
-    """The live kernel processes a Jupyter or Voila server has started."""
-    found = []
-    for child in psutil.Process(server_pid).children(recursive=True):
-        with suppress(psutil.Error):  # a kernel just shut down is a zombie until reaped
-            if child.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(
-                child.cmdline()
-            ):
-                found.append(child)
-    return found
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class VoilaServer:
-    """The course under Voila, as ``casework serve`` starts it, plus ``extra`` arguments."""
-
-    extra: list[str] = field(default_factory=list)
-    url: str = ""
-    process: subprocess.Popen[bytes] | None = None
-    data: Path | None = None
-    log: Path | None = None
-
-    def start(self) -> VoilaServer:
-        from casework.serve import voila_command, voila_environment
-
-        port = free_port()
-        self.data = Path(tempfile.mkdtemp(prefix="hm-bench-"))
-        self.log = self.data / "voila.log"
-        environment = voila_environment() | {"CASEWORK_DATA_DIR": str(self.data / "store")}
-        with self.log.open("wb") as sink:
-            self.process = subprocess.Popen(
-                [*voila_command(port=port), *self.extra],
-                cwd=ROOT,
-                env=environment,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"Voila exited:\n{self.log.read_text()[-3000:]}")
-            with suppress(OSError), urllib.request.urlopen(self.url + "/", timeout=5) as answer:
-                if answer.status == 200:
-                    return self
-            time.sleep(0.3)
-        raise RuntimeError("Voila did not answer within 120 s")
-
-    def stop(self) -> None:
-        if self.process:
-            stop_group(self.process)
+    port = free_port()
+    folder = Path(tempfile.mkdtemp(prefix="hm-bench-"))
+    log = folder / "voila.log"
+    store = folder / "store"
+    try:
+        with running(
+            [*voila_command(port=port), *extra],
+            f"http://127.0.0.1:{port}",
+            log=log,
+            env=voila_environment() | {"CASEWORK_DATA_DIR": str(store)},
+            cwd=ROOT,
+            timeout=120,
+            stop_grace=30,
+            data=store,
+        ) as server:
+            yield server
+    finally:
         keep = os.environ.get("HM_BENCH_KEEP_LOGS")
-        if keep and self.log and self.log.exists():
+        if keep and log.exists():
             Path(keep).mkdir(parents=True, exist_ok=True)
-            shutil.copy(self.log, Path(keep) / f"voila-{int(time.time())}-{id(self)}.log")
-        if self.data:
-            shutil.rmtree(self.data, ignore_errors=True)
+            shutil.copy(log, Path(keep) / f"voila-{int(time.time())}-{port}.log")
+        shutil.rmtree(folder, ignore_errors=True)
 
-    def kernels(self) -> list[psutil.Process]:
-        assert self.process is not None
-        return kernel_processes(self.process.pid)
 
-    def kernel(self, kernel_id: str) -> psutil.Process:
-        for child in self.kernels():
-            if f"kernel-{kernel_id}.json" in " ".join(child.cmdline()):
-                return child
-        raise LookupError(f"no kernel process for {kernel_id}")
+def kernel_of(server: Server, kernel_id: str) -> psutil.Process:
+    """The process of the kernel ``kernel_id`` under ``server``."""
+    for child in server.kernels():
+        if f"kernel-{kernel_id}.json" in " ".join(child.cmdline()):
+            return child
+    raise LookupError(f"no kernel process for {kernel_id}")
 
-    def server_memory(self) -> dict[str, float]:
-        assert self.process is not None
-        return memory(self.process.pid)
 
-    def wait_settled(self, kernels: int, timeout: float = 240) -> float:
-        """Wait until ``kernels`` kernels run and all of them are idle; seconds waited."""
-        started = time.monotonic()
-        quiet = 0
-        while time.monotonic() - started < timeout:
-            running = self.kernels()
-            for process in running:
-                with suppress(psutil.Error):
-                    process.cpu_percent(interval=None)  # starts the count
-            time.sleep(0.5)
-            busy = 0.0
-            for process in running:
-                with suppress(psutil.Error):
-                    busy += process.cpu_percent(interval=None)
-            quiet = quiet + 1 if len(running) >= kernels and busy < 3 * len(running) + 1 else 0
-            if quiet >= 3:
-                return time.monotonic() - started
-        raise RuntimeError(f"{kernels} kernels did not settle within {timeout} s")
+def wait_settled(server: Server, kernels: int, timeout: float = 240) -> float:
+    """Wait until ``kernels`` kernels run and all of them are idle; seconds waited."""
+    started = time.monotonic()
+    quiet = 0
+    while time.monotonic() - started < timeout:
+        running_now = server.kernels()
+        for process in running_now:
+            with suppress(psutil.Error):
+                process.cpu_percent(interval=None)  # starts the count
+        time.sleep(0.5)
+        busy = 0.0
+        for process in running_now:
+            with suppress(psutil.Error):
+                busy += process.cpu_percent(interval=None)
+        quiet = quiet + 1 if len(running_now) >= kernels and busy < 3 * len(running_now) + 1 else 0
+        if quiet >= 3:
+            return time.monotonic() - started
+    raise RuntimeError(f"{kernels} kernels did not settle within {timeout} s")
 
 
 class StaticFloor:
@@ -315,7 +176,7 @@ class StaticFloor:
         path = trajectory(scenario, [])
         steps = []  # every step of the study path, drawn as the player draws it
         taken: list[tuple[str, str]] = []
-        for scene_id, choice_id in scenario.study_path_steps():
+        for scene_id, choice_id in study_path_steps(scenario):
             scene = scenario.scenes[scene_id]
             before = trajectory(scenario, taken)
             taken.append((scene_id, choice_id))
@@ -397,47 +258,6 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 # --- one learner --------------------------------------------------------------------------------
 
 
-async def open_page(
-    browser: Any, url: str, context: Any = None, timeout_s: float = 100
-) -> tuple[Any, Any, dict]:
-    """Open ``url`` in a fresh browser (cold cache) or ``context``; wait for its first button.
-
-    A page that never finishes (Voila's lost-reply fault, about one load in forty on a busy
-    machine; cells time out after a minute) is reloaded once, as a learner would, and its
-    time counts from the first attempt.
-    """
-    own = context is None
-    if own:
-        context = await browser.new_context(viewport={"width": 1280, "height": 900})
-        await context.add_init_script(MARKS)
-    page = await context.new_page()
-    started = time.monotonic()
-    reloaded = False
-    for attempt in range(2):
-        await page.goto(url, wait_until="commit", timeout=180_000)
-        try:
-            await page.wait_for_function(
-                "() => window.__marks && window.__marks.clickable && window.__marks.chart",
-                timeout=timeout_s * 1000,
-            )
-            break
-        except Exception as error:
-            if attempt:
-                marks = await page.evaluate("() => JSON.stringify(window.__marks || {})")
-                raise RuntimeError(f"{error!s:.60} (marks reached: {marks})") from error
-            reloaded = True
-    timing = await page.evaluate(
-        """() => { const n = performance.getEntriesByType('navigation')[0] || {};
-        return {clickable: window.__marks.clickable, chart: window.__marks.chart,
-                first_byte: n.responseStart, html_done: n.responseEnd,
-                dom_ready: n.domContentLoadedEventEnd};}"""
-    )
-    if reloaded:
-        waited = (time.monotonic() - started) * 1000
-        timing |= {"reloaded": True, "clickable": waited, "chart": waited}
-    return context, page, timing
-
-
 async def kernel_id(page: Any) -> str:
     return await page.evaluate(
         "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
@@ -455,104 +275,6 @@ async def leave(page: Any, server_url: str) -> None:
 async def close_page(context: Any, page: Any, server_url: str) -> None:
     await leave(page, server_url)
     await context.close()
-
-
-class Progress:
-    """Where a learner is in the case, by the model: what the page must show next."""
-
-    def __init__(self) -> None:
-        from casework.catalog import load_case
-
-        self.scenario = load_case(CASE)
-        self.taken: list[tuple[str, str]] = []
-
-    def node(self) -> Any:
-        from casework.trust_model import trajectory
-
-        return self.scenario.node(trajectory(self.scenario, self.taken).position)
-
-    def points(self) -> int:
-        from casework.trust_model import trajectory
-
-        return len(trajectory(self.scenario, self.taken).points)
-
-
-async def play(page: Any, choices: int, seed: int, *, floor: bool = False) -> dict[str, list]:
-    """Make ``choices`` choices (the study path first, then random ones), timing each choice
-    and each Continue. Restarts the case at every ending."""
-    from casework.scenario import Ending
-
-    rng = random.Random(seed)
-    study = Progress().scenario.study_path_steps()
-    clicks: list[float] = []
-    continues: list[float] = []
-    path = Progress()
-    await click_until(page, "button", "Begin the case", SCENE_SHOWN, first_scene_args(path))
-    round_ = 0
-    while len(clicks) < choices:
-        node = path.node()
-        await pass_note(page, node.title)
-        index = len(path.taken)
-        if floor:
-            choice = node.choices[[c.id for c in node.choices].index(study[index][1])]
-        elif round_ == 0 and index < len(study):
-            choice = path.scenario.choice(node.id, study[index][1])
-        else:
-            choice = rng.choice(node.choices)
-        path.taken.append((node.id, choice.id))
-        points = path.points()
-        clicks.append(
-            await click_until(
-                page,
-                ".hm-choice",
-                choice.label,
-                CONSEQUENCE_SHOWN,
-                {"label": choice.label, "points": points},
-            )
-        )
-        nxt = path.node()
-        if isinstance(nxt, Ending) or (floor and len(path.taken) == len(study)):
-            round_ += 1
-            path.taken = []
-            if floor:
-                await click_until(page, "button", "Continue", SCENE_SHOWN, first_scene_args(path))
-            else:
-                await restart(page, path)
-            continue
-        label = "Continue" if floor else (await page.locator(".hm-primary").last.inner_text())
-        continues.append(
-            await click_until(
-                page,
-                "button",
-                label.strip(),
-                SCENE_SHOWN,
-                {"title": nxt.title, "choices": len(nxt.choices)},
-            )
-        )
-    return {"clicks": clicks, "continues": continues}
-
-
-def first_scene_args(path: Progress) -> dict[str, Any]:
-    node = path.node()
-    return {"title": node.title, "choices": len(node.choices)}
-
-
-async def click_until(page: Any, selector: str, label: str, ready: str, args: Any) -> float:
-    return float(await page.evaluate(CLICK_UNTIL, [selector, label, ready, args]))
-
-
-async def pass_note(page: Any, title: str) -> None:
-    note = page.locator(".hm-story button", has_text="Continue to the scene")
-    if await note.count():
-        await note.click()
-    await page.locator(".hm-scene h3", has_text=title).wait_for(timeout=30_000)
-
-
-async def restart(page: Any, path: Progress) -> None:
-    button = page.get_by_role("button", name="Start the case again")
-    await button.click()
-    await page.get_by_role("button", name="Press again to start again").click()
-    await page.locator(".hm-status", has_text="back at the start").wait_for(timeout=30_000)
 
 
 # --- the measurements ---------------------------------------------------------------------------
@@ -599,9 +321,9 @@ def learner_figures(learner: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def one_learner(browser: Any, server: VoilaServer, choices: int) -> dict[str, Any]:
+async def one_learner(browser: Any, server: Server, choices: int) -> dict[str, Any]:
     context, page, timing = await open_page(browser, server.url + PAGE)
-    kernel = server.kernel(await kernel_id(page))
+    kernel = kernel_of(server, await kernel_id(page))
     loaded = memory(kernel.pid)
     played = await play(page, choices, seed=1)
     after = memory(kernel.pid)
@@ -610,7 +332,7 @@ async def one_learner(browser: Any, server: VoilaServer, choices: int) -> dict[s
 
 
 async def many_learners(
-    browser: Any, server: VoilaServer, learners: int, choices: int
+    browser: Any, server: Server, learners: int, choices: int
 ) -> dict[str, Any]:
     """``learners`` cold browsers open the page at the same moment, then all choose."""
 
@@ -632,7 +354,7 @@ async def many_learners(
     kernels = []
     for kernel in ids:
         with suppress(LookupError, psutil.Error):
-            kernels.append(memory(server.kernel(kernel).pid))
+            kernels.append(memory(kernel_of(server, kernel).pid))
     result = {
         "learners": learners,
         "never_usable": learners - len(opened),
@@ -644,7 +366,7 @@ async def many_learners(
         "kernel_pss_mb": summary([k["pss_mb"] for k in kernels]),
         "kernels_rss_total_mb": round(sum(k["rss_mb"] for k in kernels), 1),
         "kernels_pss_total_mb": round(sum(k["pss_mb"] for k in kernels), 1),
-        "server": server.server_memory(),
+        "server": memory(server.process.pid),
     }
     for context, page, _ in opened:
         await close_page(context, page, server.url)
@@ -709,59 +431,51 @@ async def run_floor(browser: Any, arguments: argparse.Namespace) -> dict[str, An
 
 async def run_cold(browser: Any, arguments: argparse.Namespace) -> dict[str, Any]:
     print("Voila as make start runs it (no pool) ...", flush=True)
-    server = VoilaServer().start()
-    try:
-        server.wait_settled(0)
+    with voila() as server:
+        wait_settled(server, 0)
         context, page, very_first = await open_page(browser, server.url + PAGE)
         await close_page(context, page, server.url)
         first, repeat = await measure_loads(
-            browser, server.url, arguments.repeats, settle=lambda: server.wait_settled(0)
+            browser, server.url, arguments.repeats, settle=lambda: wait_settled(server, 0)
         )
         cold = load_figures(first, repeat)
         cold["very_first_after_start_ms"] = round(very_first["clickable"], 1)
-        server.wait_settled(0)
+        wait_settled(server, 0)
         learner = await one_learner(browser, server, arguments.choices)
-        cold |= learner_figures(learner) | {"server_one_learner": server.server_memory()}
+        cold |= learner_figures(learner) | {"server_one_learner": memory(server.process.pid)}
         if "together" in arguments.parts:
             print(f"  {arguments.learners} learners at once ...", flush=True)
-            server.wait_settled(0)
+            wait_settled(server, 0)
             cold["together"] = await many_learners(
                 browser, server, arguments.learners, arguments.together_choices
             )
         return cold
-    finally:
-        server.stop()
 
 
 async def run_warm(browser: Any, arguments: argparse.Namespace) -> dict[str, Any]:
     pool_kernels = arguments.pool_size * len(case_pages())
     print(f"Voila with preheated kernels (pool {arguments.pool_size}) ...", flush=True)
-    server = VoilaServer(
-        preheat_arguments(arguments.pool_size, fill_delay=arguments.fill_delay)
-    ).start()
-    try:
-        filled = server.wait_settled(pool_kernels)
+    with voila(preheat_arguments(arguments.pool_size, fill_delay=arguments.fill_delay)) as server:
+        filled = wait_settled(server, pool_kernels)
         idle = [memory(k.pid) for k in server.kernels()]
         first, repeat = await measure_loads(
             browser,
             server.url,
             arguments.repeats,
-            settle=lambda: server.wait_settled(pool_kernels),
+            settle=lambda: wait_settled(server, pool_kernels),
         )
         warm = load_figures(first, repeat)
         warm["pool_filled_s"] = round(filled, 1)
         warm["idle_pool_kernels"] = len(idle)
         warm["idle_pool_rss_mb"] = round(sum(k["rss_mb"] for k in idle), 1)
         warm["idle_pool_pss_mb"] = round(sum(k["pss_mb"] for k in idle), 1)
-        server.wait_settled(pool_kernels)
+        wait_settled(server, pool_kernels)
         arrivals = await one_after_another(browser, server.url, arguments.pool_size + 3)
         warm["one_after_another_clickable_ms"] = summary([t["clickable"] for t in arrivals])
         warm["one_after_another_raw_ms"] = [round(t["clickable"]) for t in arrivals]
-        server.wait_settled(pool_kernels)
+        wait_settled(server, pool_kernels)
         learner = await one_learner(browser, server, arguments.choices)
         warm |= learner_figures(learner)
-    finally:
-        server.stop()
     if "together" in arguments.parts:
         print(
             f"Voila with a pool of {arguments.learners} for {arguments.learners} "
@@ -771,14 +485,11 @@ async def run_warm(browser: Any, arguments: argparse.Namespace) -> dict[str, Any
         workshop = preheat_arguments(
             arguments.learners, only=f"cases/{CASE}", fill_delay=arguments.fill_delay
         )
-        server = VoilaServer(workshop).start()
-        try:
-            server.wait_settled(arguments.learners)
+        with voila(workshop) as server:
+            wait_settled(server, arguments.learners)
             warm["together"] = await many_learners(
                 browser, server, arguments.learners, arguments.together_choices
             )
-        finally:
-            server.stop()
     return warm
 
 
@@ -793,8 +504,7 @@ async def run(arguments: argparse.Namespace) -> dict[str, Any]:
             for name, part in parts.items():
                 if name in arguments.parts:
                     results[name] = await part(browser, arguments)
-                    partial = arguments.out.with_suffix(".partial.json")
-                    partial.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+                    write_results(arguments.out.with_suffix(".partial.json"), results)
         finally:
             await browser.close()
     return results
@@ -941,7 +651,7 @@ def main() -> None:
     if arguments.quick:
         arguments.repeats, arguments.choices = 2, 10
         arguments.learners, arguments.together_choices = 3, 3
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM.exists():
         sys.exit(f"{CHROMIUM} not found: apt-get install chromium (never `playwright install`)")
 
     load_before = os.getloadavg()
@@ -952,9 +662,17 @@ def main() -> None:
     print(report)
     from casework.serve import voila_command
 
+    # The machine as write_results records it, and what this benchmark adds to it.
+    host = machine() | {
+        "memory_gb": round(psutil.virtual_memory().total / GIB, 1),
+        "chromium": subprocess.run(
+            [CHROMIUM, "--version"], capture_output=True, text=True, check=False
+        ).stdout.strip(),
+        "load_average_before": [round(x, 1) for x in load_before],
+        "load_average_after": [round(x, 1) for x in os.getloadavg()],
+    }
     document = {
         "benchmark": "voila_speed",
-        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "case": CASE,
         "settings": {
             "make_start": voila_command()[1:],
@@ -966,23 +684,13 @@ def main() -> None:
             "quick": arguments.quick,
             "parts": sorted(arguments.parts),
         },
-        "machine": {
-            "cpus": os.cpu_count(),
-            "memory_gb": round(psutil.virtual_memory().total / GIB, 1),
-            "python": platform.python_version(),
-            "chromium": subprocess.run(
-                [CHROMIUM, "--version"], capture_output=True, text=True, check=False
-            ).stdout.strip(),
-            "load_average_before": [round(x, 1) for x in load_before],
-            "load_average_after": [round(x, 1) for x in os.getloadavg()],
-        },
+        "machine": host,
         "seconds": round(time.monotonic() - started),
         "results": results,
         "hosts": hosts,
         "table": report,
     }
-    arguments.out.parent.mkdir(parents=True, exist_ok=True)
-    arguments.out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    write_results(arguments.out, document)
     print(f"\nwrote {arguments.out} in {document['seconds']} s")
 
 
