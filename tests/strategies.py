@@ -34,7 +34,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from casework.scenario import Case, Choice, Dimension, DimensionKind, Scenario
+from casework.scenario import SCHEMA_VERSION, Case, Choice, Dimension, DimensionKind, Scenario
 from casework.trust_model import ModelWeights, Walker
 
 Step = tuple[str, str]
@@ -214,7 +214,7 @@ def cases(
     ]
     return Case.model_validate(
         {
-            "schema_version": 2,
+            "schema_version": SCHEMA_VERSION,
             "id": "generated",
             "version": "1.0",
             "title": "A generated case",

@@ -157,7 +157,7 @@ def test_generated_cases_pass_the_project_validator(scenario: Scenario) -> None:
     """
     raw = yaml.safe_dump(scenario.case.model_dump(mode="json", exclude_none=True)).encode()
     checked, problems = check_bytes("generated.yaml", raw)
-    assert problems == []
+    assert [p for p in problems if not p.warning] == []  # unmarked generated parts only warn
     assert checked is not None
 
 

@@ -38,7 +38,8 @@ def test_step_1_to_2_moves_endings_renames_impact_and_splits_evidence() -> None:
 
 def test_an_upgraded_file_loads_and_plays() -> None:
     scenario, problems = check_file(FIXTURES / "version1.yaml")
-    assert problems == []
+    # An upgraded file has no study/course marks yet: the validator asks for them, as warnings.
+    assert problems and all(p.warning for p in problems)
     assert scenario is not None
     assert scenario.is_ending("done")
     assert study_path_steps(scenario) == [("visit", "listen")]

@@ -156,7 +156,7 @@ def test_a_case_of_5000_scenes_is_checked_completely() -> None:
     """Correctness at size; the speed is measured in benchmarks/validate_speed.py."""
     text = _big_case(5000)
     scenario, problems = check_bytes("big.yaml", text.encode())
-    assert problems == []
+    assert [p for p in problems if not p.warning] == []  # unmarked scenes only warn
     assert scenario is not None and len(scenario.scenes) == 5000
     # And a single mistake deep inside is still found, on its own line.
     broken = text.replace("next: s4001}", "next: s4001x}", 1)
@@ -198,7 +198,7 @@ def _mutations() -> st.SearchStrategy[bytes]:
 @given(_mutations())
 def test_mutated_case_files_never_crash_the_validator(raw: bytes) -> None:
     scenario, problems = check_bytes("mutant.yaml", raw)
-    assert (scenario is None) == bool(problems)
+    assert (scenario is None) == any(not p.warning for p in problems)
     for problem in problems:
         assert problem.line >= 1
         assert problem.message and "Traceback" not in problem.message
@@ -270,7 +270,7 @@ def _structural_mutations() -> st.SearchStrategy[bytes]:
 @given(_structural_mutations())
 def test_a_thousand_structurally_broken_cases_each_get_a_message(raw: bytes) -> None:
     scenario, problems = check_bytes("fuzzed.yaml", raw)
-    assert (scenario is None) == bool(problems)
+    assert (scenario is None) == any(not p.warning for p in problems)
     for problem in problems:
         assert problem.line >= 1 and problem.message
         assert "Traceback" not in problem.message and "object at 0x" not in problem.message

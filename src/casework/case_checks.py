@@ -14,7 +14,16 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from casework.scenario import Case, Dimension, DimensionKind, Ending, Route, Scenario, Scene
+from casework.case_marks import mark_errors
+from casework.scenario import (
+    Case,
+    Dimension,
+    DimensionKind,
+    Ending,
+    Route,
+    Scenario,
+    Scene,
+)
 from casework.trust_model import Walker
 from casework.yaml_lines import LineDict, Problem, line_for
 
@@ -38,6 +47,7 @@ class CaseChecker:
         self.dimensions()
         node_ids = self.nodes()
         self.choices(node_ids)
+        self.problems += mark_errors(self.path, self.data, self.case)
         self.graph(node_ids)
         self.study_path()
         return self.problems
@@ -70,16 +80,24 @@ class CaseChecker:
                 ((("scenes", i, "choices", j, "id"), ch.id) for j, ch in enumerate(scene.choices)),
                 f"in scene '{scene.id}', choice",
             )
-        reflections = [
-            (("scenes", i, "reflection", "id"), s.reflection.id)
-            for i, s in enumerate(c.scenes)
-            if s.reflection
-        ] + [
-            (("endings", i, "reflection", "id"), e.reflection.id)
-            for i, e in enumerate(c.endings)
-            if e.reflection
-        ]
-        self._duplicates(reflections, "reflection")
+        reflections = (
+            [
+                (("scenes", i, "reflection", "id"), s.reflection.id)
+                for i, s in enumerate(c.scenes)
+                if s.reflection
+            ]
+            + [
+                (("endings", i, "reflection", "id"), e.reflection.id)
+                for i, e in enumerate(c.endings)
+                if e.reflection
+            ]
+            + [
+                (("scenes", i, "first_answer", "id"), s.first_answer.id)
+                for i, s in enumerate(c.scenes)
+                if s.first_answer
+            ]
+        )
+        self._duplicates(reflections, "reflection or first answer")
 
     def dimensions(self) -> None:
         capacity = [

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 #: The case-file format this version of the engine writes and reads natively.
 #: Older files are upgraded step by step on load (see :mod:`casework.upgrade`).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 Identifier = Annotated[
     str,
@@ -82,6 +82,89 @@ class Evidence(_Frozen):
     )
 
 
+class BasisKind(StrEnum):
+    """Where a part of a case comes from: what the learner is told beside it."""
+
+    study = "study"
+    course = "course"
+
+
+class Basis(_Frozen):
+    """Whether a scene, choice or debrief part reports the study or is the course's own.
+
+    Learners must always be able to tell what the research reports from what the course
+    invented for teaching; the player shows this mark beside every scene and debrief part.
+    """
+
+    kind: BasisKind = Field(
+        description="study: the source reports this (give source and locator). course: the "
+        "course's own scenario, invented for teaching."
+    )
+    source: Identifier | None = Field(
+        default=None, description="With kind study: a key from `sources`."
+    )
+    locator: Text | None = Field(
+        default=None,
+        description="With kind study: where in the source, e.g. 'Clarke family, month 9'.",
+    )
+    note: Text | None = Field(
+        default=None,
+        description="What the course added to or changed from the source, in a sentence "
+        "(e.g. 'the study reports the visit; the words are the course's').",
+    )
+
+
+class Quote(_Frozen):
+    """A quotation used in the text around it. Quotation marks mean a quotation and nothing
+    else: every quoted span in case text must be one of these, with its source."""
+
+    text: Text = Field(description="The quoted words, exactly as the source has them.")
+    source: Identifier = Field(description="A key from `sources`.")
+    locator: Text = Field(description="Where in the source the words are.")
+
+
+class LawNote(_Frozen):
+    """Law, statutory guidance or procedure that bears on a decision, in a few sentences.
+
+    Shown with the consequence (not before the choice, where it would cue the answer) and in
+    the debrief; each note cites the statute or guidance it rests on."""
+
+    topic: Text = Field(description="A short heading, e.g. 'Section 47 enquiries'.")
+    text: Text = Field(description="What the law or procedure says here, in plain words.")
+    evidence: list[Evidence] = Field(
+        min_length=1, description="The statute or guidance (a key from `sources` + a locator)."
+    )
+
+
+class FirstAnswer(_Frozen):
+    """Before the options appear, the learner writes in a sentence what they would do."""
+
+    id: Identifier = Field(description="Unique among the case's reflections and first answers.")
+    prompt: Text = Field(description="The question, e.g. 'What would you do now, and why?'")
+
+
+class OptionOrder(StrEnum):
+    shuffled = "shuffled"
+    as_written = "as_written"
+
+
+class CaseKind(StrEnum):
+    study_case = "study_case"
+    illustrative_vignette = "illustrative_vignette"
+    composite = "composite"
+
+
+class CaseAccount(_Frozen):
+    """What the case is, exactly, so learners know what kind of account they are playing."""
+
+    kind: CaseKind = Field(
+        description="study_case: a family followed in published research. "
+        "illustrative_vignette: a short example a source gives to illustrate an idea. "
+        "composite: put together by the course from what a source reports of many families."
+    )
+    description: Text = Field(description="One or two sentences for the case list.")
+
+
 class Condition(_Frozen):
     """A test on one dimension's value, just after the choice is made."""
 
@@ -141,6 +224,14 @@ class Choice(_Frozen):
         description="Checked in order after the choice; the first whose conditions all hold "
         "decides where the case goes instead of `next`. Lets an ending reflect the whole path.",
     )
+    basis: Basis | None = Field(
+        default=None,
+        description="Whether the consequence reports the study or is the course's own "
+        "(the study path's choices at study scenes say study).",
+    )
+    quotes: list[Quote] = Field(
+        default_factory=list, description="Quotations in the label or the consequence."
+    )
 
     def destinations(self) -> list[str]:
         """Every scene or ending this choice can lead to."""
@@ -173,7 +264,35 @@ class Scene(_Frozen):
         default=None, description="Shown before this scene when it holds distressing material."
     )
     reflection: Reflection | None = None
+    basis: Basis | None = Field(
+        default=None, description="Whether the scene reports the study or is the course's own."
+    )
+    first_answer: FirstAnswer | None = Field(
+        default=None,
+        description="Ask the learner what they would do, in their own words, before the "
+        "options appear (use at two or three key decisions of a long case).",
+    )
+    option_order: OptionOrder = Field(
+        default=OptionOrder.shuffled,
+        description="shuffled (the default): each learner sees the options in their own "
+        "order, so position gives nothing away. as_written: keep the file's order, where "
+        "order means something (a time sequence).",
+    )
+    law_notes: list[LawNote] = Field(
+        default_factory=list,
+        description="Law or procedure that bears on this decision, shown with the consequence.",
+    )
+    quotes: list[Quote] = Field(
+        default_factory=list, description="Quotations in the narrative or the prompts."
+    )
     choices: list[Choice] = Field(default_factory=list)
+
+
+class DebriefPart(_Frozen):
+    """One claim or point of a debrief, marked as the study's or the course's own."""
+
+    text: Text
+    basis: Basis
 
 
 class Ending(_Frozen):
@@ -185,16 +304,28 @@ class Ending(_Frozen):
         description="What sort of ending, in a few words (e.g. 'holding relationship')."
     )
     narrative: Text = Field(description="What happens at the end of this path.")
-    debrief: Text = Field(
-        description="What the learner can take from this path, with the research."
+    basis: Basis | None = Field(
+        default=None,
+        description="Whether this ending happened in the study or is the course's own.",
+    )
+    debrief: Text | list[DebriefPart] = Field(
+        description="What the learner can take from this path, with the research: a text, or "
+        "(better) a list of parts, each marked as the study's or the course's own."
     )
     reflection: Reflection | None = None
+    quotes: list[Quote] = Field(
+        default_factory=list, description="Quotations in the narrative, debrief or prompt."
+    )
+
+    def debrief_parts(self) -> list[DebriefPart | str]:
+        """The debrief as parts (an unmarked text is one part without a basis)."""
+        return [self.debrief] if isinstance(self.debrief, str) else list(self.debrief)
 
 
 class Case(_Frozen):
     """A whole case file."""
 
-    schema_version: Literal[2] = Field(
+    schema_version: Literal[3] = Field(
         description="Format version of this file. Older files are upgraded on load."
     )
     id: Identifier = Field(description="Short id, used on the command line: `casework play <id>`.")
@@ -203,6 +334,13 @@ class Case(_Frozen):
     summary: Text = Field(description="Two or three sentences for the case list.")
     content_note: Text = Field(description="What distressing material the case holds.")
     anonymisation: Text = Field(description="How the people in the case were anonymised.")
+    account: CaseAccount | None = Field(
+        default=None, description="What kind of account the case is (shown in the case list)."
+    )
+    quotes: list[Quote] = Field(
+        default_factory=list,
+        description="Quotations in the case's summary, content note or dimension texts.",
+    )
     time_unit: TimeUnit
     sources: list[Source] = Field(min_length=1)
     phases: list[Phase] = Field(default_factory=list)

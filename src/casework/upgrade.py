@@ -11,6 +11,12 @@ Format history:
      a choice's push on the dimensions was called ``impact``; evidence was a string
      ``"source: locator"``.
   2  Endings have their own list; ``effects``; evidence entries are ``{source, locator}``.
+  3  Marks of what comes from the study and what is the course's own (``basis``), cited
+     quotations (``quotes``), first answers before the options (``first_answer``), option
+     order (``option_order``: shuffled unless an author keeps it), notes on law and
+     procedure (``law_notes``), a debrief in marked parts, and what kind of account a case
+     is (``account``). Every new field is optional, so a version 2 file only changes its
+     number; ``casework validate`` then warns where the marks are missing.
 """
 
 from __future__ import annotations
@@ -83,8 +89,15 @@ def upgrade_1_to_2(data: LineDict) -> LineDict:
     return data
 
 
+def upgrade_2_to_3(data: LineDict) -> LineDict:
+    """Version 2 → 3: only the number changes (the new fields are optional; the validator
+    warns where a scene, choice or debrief lacks its study/course mark)."""
+    data["schema_version"] = 3
+    return data
+
+
 #: Upgrade steps by the version they start from.
-UPGRADES: dict[int, Callable[[LineDict], LineDict]] = {1: upgrade_1_to_2}
+UPGRADES: dict[int, Callable[[LineDict], LineDict]] = {1: upgrade_1_to_2, 2: upgrade_2_to_3}
 
 
 def upgrade(data: LineDict) -> tuple[LineDict, list[int]]:

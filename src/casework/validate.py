@@ -17,7 +17,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from casework.case_checks import CaseChecker
+from casework.case_marks import lint
 from casework.scenario import SCHEMA_VERSION, Case, Scenario
+from casework.trust_model import study_path_steps
 from casework.upgrade import UpgradeError, upgrade
 from casework.yaml_lines import (
     LineDict,
@@ -47,6 +49,8 @@ _FIELD_NAMES: dict[str, str] = {
     "sources": "source",
     "phases": "phase",
     "evidence": "evidence entry",
+    "quotes": "quotation",
+    "law_notes": "law note",
 }
 
 
@@ -86,6 +90,12 @@ def _allowed_fields(loc: tuple[Any, ...]) -> list[str]:
         "phases": s.Phase,
         "evidence": s.Evidence,
         "reflection": s.Reflection,
+        "basis": s.Basis,
+        "quotes": s.Quote,
+        "law_notes": s.LawNote,
+        "first_answer": s.FirstAnswer,
+        "account": s.CaseAccount,
+        "debrief": s.DebriefPart,
     }
     for part in loc:
         if isinstance(part, str) and part in container:
@@ -219,7 +229,8 @@ def _check_bytes(path: str, raw: bytes) -> tuple[Scenario | None, list[Problem]]
     problems = CaseChecker(path, data, case).run()
     if problems:
         return None, sorted(problems)
-    return Scenario(case, path), []
+    scenario = Scenario(case, path)
+    return scenario, sorted(lint(path, data, case, study_path_steps(scenario)))
 
 
 def check_file(path: str | Path) -> tuple[Scenario | None, list[Problem]]:

@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from casework.scenario import SCHEMA_VERSION
+
 try:  # libyaml is about ten times faster; PyYAML falls back to pure Python without it.
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -41,9 +43,12 @@ class Problem:
     path: str
     line: int
     message: str
+    #: A warning does not make the file invalid: it asks the author to look again.
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        kind = "warning: " if self.warning else ""
+        return f"{self.path}:{self.line}: {kind}{self.message}"
 
 
 class LineDict(dict[Any, Any]):
@@ -292,8 +297,8 @@ def read_yaml(path: str, raw: bytes) -> Any:
                 Problem(
                     path,
                     1,
-                    "the file is empty: a case file starts with 'schema_version: 2' and "
-                    "'id: ...' (copy cases/demo.yaml to begin)",
+                    f"the file is empty: a case file starts with 'schema_version: "
+                    f"{SCHEMA_VERSION}' and 'id: ...' (copy cases/demo.yaml to begin)",
                 )
             ]
         )
