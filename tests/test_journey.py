@@ -29,7 +29,7 @@ def test_a_journey_round_trips_through_its_file(demo, tmp_path: Path) -> None:
     loaded = Journey.load(path)
     assert loaded == journey
     assert loaded.to_dict()["case"] == {"id": "demo", "version": "1.0"}
-    assert loaded.to_dict()["format"] == 1
+    assert loaded.to_dict()["format"] == 2
 
 
 def test_the_trajectory_is_derived_not_stored(demo, tmp_path: Path) -> None:

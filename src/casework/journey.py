@@ -2,26 +2,35 @@
 
 The journey is the only thing saved about a learner's play. The relationship curve is
 derived from it by the trust model whenever it is needed, so a journey file is enough to
-restore, replay, grade and aggregate. Files are written atomically (a temporary file in
-the same folder, then a rename), so an interrupted save never leaves half a file, and a
-file that cannot be read is never overwritten.
+restore, replay, grade and aggregate. It also holds a random seed, drawn when the journey
+starts, that fixes the order in which this learner sees each decision's options: two
+learners see different orders, one learner the same order every time (reload, resume, step
+back, the debrief), and each step records the order shown. Files are written atomically (a
+temporary file in the same folder, then a rename), so an interrupted save never leaves half
+a file, and a file that cannot be read is never overwritten.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import random
+import secrets
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from casework.scenario import Scenario
+from casework.scenario import Choice, OptionOrder, Scenario, Scene
 from casework.trust_model import trajectory
 
-#: The journey-file format written by this version.
-JOURNEY_FORMAT = 1
+#: The journey-file format written by this version (1: no seed and no order shown; read and
+#: upgraded on load, see ``Journey.from_dict``).
+JOURNEY_FORMAT = 2
+#: Formats this version reads.
+READABLE_FORMATS = (1, 2)
 #: What every journey file says it is, so a foreign JSON file is recognised as such.
 JOURNEY_KIND = "casework-journey"
 #: The longest reflection kept, in characters (about 15 pages); longer text is refused.
@@ -36,11 +45,38 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def new_seed() -> int:
+    """A fresh seed for the order of options: random, so no two learners share an order."""
+    return secrets.randbelow(2**31)
+
+
+def seed_for_old_journey(case_id: str, started: str) -> int:
+    """A journey saved before seeds existed gets one derived from what it holds, so it shows
+    the same order every time it is opened."""
+    digest = hashlib.sha256(f"{case_id}|{started}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 2**31
+
+
+def options_in_order(scene: Scene, seed: int) -> list[Choice]:
+    """A decision's options in the order this learner sees them.
+
+    Shuffled by the journey's seed and the scene's id (so each decision has its own order),
+    unless the author keeps the file's order (``option_order: as_written``).
+    """
+    options = list(scene.choices)
+    if scene.option_order == OptionOrder.as_written or len(options) < 2:
+        return options
+    random.Random(f"{seed}:{scene.id}").shuffle(options)
+    return options
+
+
 @dataclass(frozen=True)
 class Step:
     scene: str
     choice: str
     at: str
+    #: The choice ids in the order the learner saw them (None for steps saved before that).
+    shown: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -53,10 +89,16 @@ class Journey:
     reflections: dict[str, str] = field(default_factory=dict)
     started: str = field(default_factory=_now)
     updated: str = field(default_factory=_now)
+    #: Fixes the order of each decision's options for this learner (see ``options``).
+    seed: int = field(default_factory=new_seed)
 
     @classmethod
     def new(cls, scenario: Scenario) -> Journey:
         return cls(case_id=scenario.id, case_version=scenario.case.version)
+
+    def options(self, scenario: Scenario, scene_id: str) -> list[Choice]:
+        """The options of a scene in the order this learner sees them."""
+        return options_in_order(scenario.scenes[scene_id], self.seed)
 
     # --- moving through the case --------------------------------------------------------
 
@@ -81,7 +123,8 @@ class Journey:
             scenario.choice(node, choice_id)
         except KeyError as error:
             raise JourneyError(error.args[0]) from None
-        step = Step(node, choice_id, _now())
+        shown = tuple(c.id for c in self.options(scenario, node))
+        step = Step(node, choice_id, _now(), shown)
         self.steps.append(step)
         self.updated = step.at
         return step
@@ -129,7 +172,8 @@ class Journey:
             "case": {"id": self.case_id, "version": self.case_version},
             "started": self.started,
             "updated": self.updated,
-            "steps": [{"scene": s.scene, "choice": s.choice, "at": s.at} for s in self.steps],
+            "seed": self.seed,
+            "steps": [_step_dict(s) for s in self.steps],
             "reflections": dict(self.reflections),
         }
 
@@ -141,26 +185,33 @@ class Journey:
         if not isinstance(data, dict) or data.get("kind") != JOURNEY_KIND:
             raise JourneyError(f"{where} is not a Holding in Mind journey file")
         version = data.get("format")
-        if version != JOURNEY_FORMAT:
+        if version not in READABLE_FORMATS:
             raise JourneyError(
                 f"{where} is in journey format {version!r}; this version of casework reads "
-                f"format {JOURNEY_FORMAT}: update casework"
+                f"formats {', '.join(map(str, READABLE_FORMATS))}: update casework"
             )
         try:
             case = data["case"]
-            steps = [Step(str(s["scene"]), str(s["choice"]), str(s["at"])) for s in data["steps"]]
+            steps = [_step(s) for s in data["steps"]]
             reflections = data.get("reflections", {})
             if not isinstance(reflections, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in reflections.items()
             ):
                 raise TypeError("reflections")
+            started = str(data.get("started", _now()))
+            seed = data.get("seed")
+            if version == 1 or seed is None:  # format 1 had no seed: derive a stable one
+                seed = seed_for_old_journey(str(case["id"]), started)
+            if isinstance(seed, bool) or not isinstance(seed, int):
+                raise TypeError("seed")
             return cls(
                 case_id=str(case["id"]),
                 case_version=str(case["version"]),
                 steps=steps,
                 reflections=dict(reflections),
-                started=str(data.get("started", _now())),
+                started=started,
                 updated=str(data.get("updated", _now())),
+                seed=seed,
             )
         except (KeyError, TypeError, ValueError):
             raise JourneyError(
@@ -203,3 +254,24 @@ class Journey:
                 f"{where} is damaged (line {error.lineno}: {error.msg}); it has been left as it is"
             ) from None
         return cls.from_dict(data, where)
+
+
+def _step_dict(step: Step) -> dict[str, Any]:
+    data: dict[str, Any] = {"scene": step.scene, "choice": step.choice, "at": step.at}
+    if step.shown is not None:
+        data["shown"] = list(step.shown)
+    return data
+
+
+def _step(data: Any) -> Step:
+    shown = data.get("shown")
+    if shown is not None and (
+        not isinstance(shown, list) or not all(isinstance(c, str) for c in shown)
+    ):
+        raise TypeError("shown")
+    return Step(
+        str(data["scene"]),
+        str(data["choice"]),
+        str(data["at"]),
+        tuple(shown) if shown is not None else None,
+    )

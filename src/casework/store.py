@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-from casework.journey import Journey, JourneyError, Step
+from casework.journey import Journey, JourneyError, Step, seed_for_old_journey
 from casework.locations import data_dir
 from casework.scenario import Scenario
 
@@ -46,6 +46,7 @@ sessions = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("note", sa.Text, nullable=True),
+    sa.Column("seed", sa.BigInteger, nullable=True),
 )
 steps = sa.Table(
     "steps",
@@ -55,6 +56,7 @@ steps = sa.Table(
     sa.Column("scene", sa.String(64), nullable=False),
     sa.Column("choice", sa.String(64), nullable=False),
     sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("shown", sa.Text, nullable=True),
 )
 reflections = sa.Table(
     "reflections",
@@ -71,7 +73,7 @@ TOKEN_BYTES = 17
 #: How long a writer waits for a busy SQLite database before retrying, in seconds.
 BUSY_TIMEOUT = 10.0
 #: The newest migration in casework/migrations/versions (tests hold the two equal).
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 #: How many times a write is retried when the database is locked, with growing pauses.
 RETRIES = 8
 
@@ -232,6 +234,7 @@ class JourneyStore:
                     case_version=scenario.case.version,
                     created_at=now,
                     updated_at=now,
+                    seed=journey.seed,
                 )
             )
         )
@@ -258,13 +261,22 @@ class JourneyStore:
             reflection_rows = connection.execute(
                 sa.select(reflections).where(reflections.c.session_id == session.id)
             ).all()
+        started = session.created_at.isoformat()
         journey = Journey(
             case_id=session.case_id,
             case_version=session.case_version,
-            steps=[Step(r.scene, r.choice, r.at) for r in step_rows],
+            steps=[
+                Step(r.scene, r.choice, r.at, tuple(r.shown.split(",")) if r.shown else None)
+                for r in step_rows
+            ],
             reflections={r.reflection_id: r.text for r in reflection_rows},
-            started=session.created_at.isoformat(),
+            started=started,
             updated=session.updated_at.isoformat(),
+            seed=(
+                session.seed
+                if session.seed is not None
+                else seed_for_old_journey(session.case_id, started)
+            ),
         )
         positions = [r.position for r in step_rows]
         try:
@@ -326,6 +338,7 @@ class JourneyStore:
                             "scene": s.scene,
                             "choice": s.choice,
                             "at": s.at,
+                            "shown": ",".join(s.shown) if s.shown is not None else None,
                         }
                         for i, s in enumerate(journey.steps)
                     ],
@@ -345,7 +358,9 @@ class JourneyStore:
                     ],
                 )
             connection.execute(
-                sessions.update().where(sessions.c.id == session.id).values(updated_at=now)
+                sessions.update()
+                .where(sessions.c.id == session.id)
+                .values(updated_at=now, seed=journey.seed)
             )
 
         self._write(work)
