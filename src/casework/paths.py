@@ -10,14 +10,24 @@ the cohort report and the test helper call to walk one. It sits above the engine
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from casework.catalog import load_case
-from casework.journey import Journey
+from casework.journey import Journey, options_in_order
 from casework.scenario import Choice, Scenario, Scene
-from casework.trust_model import DEFAULT_WEIGHTS, ModelWeights, Trajectory, Walker, trajectory
+from casework.trust_model import (
+    DEFAULT_WEIGHTS,
+    ModelWeights,
+    Trajectory,
+    Walker,
+    study_path_steps,
+    trajectory,
+    walk,
+)
+
+__all__ = ["study_path_steps", "walk"]  # walked with the model; re-exported for callers
 
 #: A rule for walking a case: which choice to take in a scene.
 Pick = Callable[[Scene], Choice]
@@ -73,20 +83,12 @@ def replay(case: str | Path | Scenario, journey_file: str | Path) -> Played:
     return Played(scenario, journey, trajectory(scenario, journey.path()))
 
 
-def walk(scenario: Scenario, choice_ids: Iterable[str]) -> list[tuple[str, str]]:
-    """Choice ids followed from the start, as (scene id, choice id) pairs."""
-    walker = Walker(scenario)
-    steps = []
-    for choice_id in choice_ids:
-        scene = walker.node
-        walker.step(choice_id)
-        steps.append((scene, choice_id))
-    return steps
-
-
-def study_path_steps(scenario: Scenario) -> list[tuple[str, str]]:
-    """The study path as (scene id, choice id) pairs; assumes it was validated."""
-    return walk(scenario, scenario.case.study_path or [])
+def study_matches(scenario: Scenario, steps: Sequence[tuple[str, str]]) -> tuple[int, int]:
+    """(same, met): of the learner's decisions taken in scenes the study path passes through,
+    how many chose what the worker in the study chose there."""
+    study = dict(study_path_steps(scenario)) if scenario.case.study_path else {}
+    met = [(scene, choice) for scene, choice in steps if scene in study]
+    return sum(1 for scene, choice in met if study[scene] == choice), len(met)
 
 
 def walk_to_end(scenario: Scenario, pick: Pick, walker: Walker | None = None) -> Walker:
@@ -150,3 +152,60 @@ def alternatives(
         walker.step(choice.id, scene_id)
         result[choice.id] = walk_to_end(scenario, carry_on, walker).trajectory()
     return result
+
+
+# --- surface strategies: can the study path be found without reading? -------------------------
+
+#: How a learner who does not read might choose, given the options in the order shown.
+STRATEGIES: dict[str, Callable[[list[Choice], random.Random], Choice]] = {
+    "always the first shown": lambda shown, _rng: shown[0],
+    "always the last shown": lambda shown, _rng: shown[-1],
+    "always the longest label": lambda shown, _rng: max(shown, key=lambda c: len(c.label)),
+    "always the shortest label": lambda shown, _rng: min(shown, key=lambda c: len(c.label)),
+    "at random": lambda shown, rng: rng.choice(shown),
+}
+
+
+@dataclass(frozen=True)
+class StrategyResult:
+    """How often learners following one strategy chose as the worker in the study did."""
+
+    strategy: str
+    learners: int
+    same: int
+    met: int
+
+    @property
+    def rate(self) -> float:
+        return self.same / self.met if self.met else 0.0
+
+
+def strategy_results(scenario: Scenario, learners: int = 200) -> list[StrategyResult]:
+    """Simulated learners, each with their own journey seed (so their own option order), who
+    always take the first, last, longest or shortest option shown, or choose at random.
+
+    A branching case teaches only if it cannot be played without reading (DESIGN.md, "No
+    surface cue"): no strategy should match the study path much more often than chance.
+    """
+    results = []
+    for name, rule in STRATEGIES.items():
+        same = met = 0
+        for learner in range(learners):
+            rng = random.Random(f"{name}:{learner}")
+            seed = rng.randrange(2**31)
+
+            def pick(
+                scene: Scene,
+                seed: int = seed,
+                rng: random.Random = rng,
+                rule: Callable[[list[Choice], random.Random], Choice] = rule,
+            ) -> Choice:
+                return rule(options_in_order(scene, seed), rng)
+
+            walker = walk_to_end(scenario, pick)
+            steps = [(p.scene, p.choice) for p in walker.points if p.choice is not None]
+            decided = [s for s in steps if len(scenario.scenes[s[0]].choices) > 1]
+            got, total = study_matches(scenario, decided)
+            same, met = same + got, met + total
+        results.append(StrategyResult(name, learners, same, met))
+    return results

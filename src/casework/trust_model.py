@@ -16,7 +16,7 @@ Sources (keys used in comments):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from casework.scenario import Choice, Dimension, DimensionKind, Scenario
@@ -302,6 +302,22 @@ def trajectory(
     for scene_id, choice_id in steps:
         walker.step(choice_id, scene_id)
     return walker.trajectory()
+
+
+def walk(scenario: Scenario, choice_ids: Iterable[str]) -> list[tuple[str, str]]:
+    """Choice ids followed from the start, as (scene id, choice id) pairs."""
+    walker = Walker(scenario)
+    steps = []
+    for choice_id in choice_ids:
+        scene = walker.node
+        walker.step(choice_id)
+        steps.append((scene, choice_id))
+    return steps
+
+
+def study_path_steps(scenario: Scenario) -> list[tuple[str, str]]:
+    """The study path as (scene id, choice id) pairs; assumes it was validated."""
+    return walk(scenario, scenario.case.study_path or [])
 
 
 def with_weights(**changes: float) -> ModelWeights:

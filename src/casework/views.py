@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from html import escape
 
 from casework.journey import Journey
-from casework.references import REFERENCES
-from casework.scenario import Choice, Ending, Scenario, Scene
+from casework.paths import study_matches, study_path_steps
+from casework.references import ALL_SOURCES
+from casework.scenario import Basis, BasisKind, Choice, Ending, LawNote, Quote, Scenario, Scene
 from casework.trust_model import TEACHING_MODEL_NOTE, Trajectory
 
 #: Short forms of the course's sources, for "Source: ..." lines.
@@ -24,13 +25,19 @@ SHORT_CITATIONS = {
     "mason": "Mason (2012)",
     "basw": "BASW England (2022)",
     "pitt": "Pitt (2020)",
+    "children_act_1989": "Children Act 1989",
+    "working_together_2023": "Working Together to Safeguard Children 2023",
+    "public_law_outline": "the Public Law Outline (Practice Direction 12A)",
+    "uk_gdpr": "UK GDPR and Data Protection Act 2018",
+    "hse_lone_working": "HSE (2020) Protecting lone workers",
+    "nhs_fever": "NHS: high temperature (fever) in children",
 }
 
 
 def short_citation(scenario: Scenario, key: str) -> str:
     """'Ferguson et al. (2022)' for a source key; derived from the citation if not known."""
     citation = scenario.sources[key].citation if key in scenario.sources else key
-    if key in SHORT_CITATIONS and citation.split(",")[0] in REFERENCES.get(key, ""):
+    if key in SHORT_CITATIONS and citation.split(",")[0] in ALL_SOURCES.get(key, ""):
         return SHORT_CITATIONS[key]
     match = re.match(r"\s*([^,(]+?)[,\s].*?\((\d{4}|n\.d\.|undated)\)", citation)
     if match:
@@ -49,6 +56,70 @@ def paragraphs(text: str) -> str:
 def when(scenario: Scenario, time: float) -> str:
     unit = "Month" if scenario.case.time_unit.value == "months" else "Week"
     return f"{unit} {time:g}"
+
+
+def basis_html(scenario: Scenario, basis: Basis | None) -> str:
+    """The mark that tells a learner whether this part reports the study or is the course's own.
+
+    Nothing is shown for an unmarked part (only older case files have them; the validator
+    warns about each one).
+    """
+    if basis is None:
+        return ""
+    if basis.kind == BasisKind.study and basis.source:
+        where = f", {basis.locator}" if basis.locator else ""
+        text = f"From the study: {short_citation(scenario, basis.source)}{where}."
+        css = "hm-basis hm-basis-study"
+    else:
+        text = "The course's own scenario: invented for teaching, not reported in the study."
+        css = "hm-basis hm-basis-course"
+    note = f" {basis.note}" if basis.note else ""
+    return f'<p class="{css}"><strong>{escape(text)}</strong>{escape(note)}</p>'
+
+
+def quotes_html(scenario: Scenario, quotes: Iterable[Quote]) -> str:
+    """Where each quotation in the text above comes from."""
+    items = [
+        f"<li>&#8220;{escape(q.text)}&#8221;: {escape(short_citation(scenario, q.source))}, "
+        f"{escape(q.locator)}</li>"
+        for q in quotes
+    ]
+    if not items:
+        return ""
+    return f'<div class="hm-quotes"><p>Quoted here:</p><ul>{"".join(items)}</ul></div>'
+
+
+def law_notes_html(scenario: Scenario, notes: Iterable[LawNote]) -> str:
+    """Law and procedure at a decision: what applies, in plain words, with its source."""
+    parts = []
+    for note in notes:
+        cited = "; ".join(
+            f"{short_citation(scenario, e.source)}, {e.locator}" for e in note.evidence
+        )
+        parts.append(
+            f"<h5>{escape(note.topic)}</h5>{paragraphs(note.text)}"
+            f'<p class="hm-small">Source: {escape(cited)}</p>'
+        )
+    if not parts:
+        return ""
+    return (
+        '<section class="hm-law" aria-label="Law and procedure">'
+        "<h4>Law and procedure here</h4>" + "".join(parts) + "</section>"
+    )
+
+
+def debrief_html(scenario: Scenario, ending: Ending) -> str:
+    """The debrief, each part with its mark (the study's, or the course's own)."""
+    parts = []
+    for part in ending.debrief_parts():
+        if isinstance(part, str):
+            parts.append(paragraphs(part))
+        else:
+            parts.append(
+                f'<div class="hm-debrief-part">{basis_html(scenario, part.basis)}'
+                f"{paragraphs(part.text)}</div>"
+            )
+    return "".join(parts)
 
 
 def _phase(scenario: Scenario, phase: str | None) -> str:
@@ -95,7 +166,9 @@ def scene_html(scenario: Scenario, scene: Scene) -> str:
         '<section class="hm-scene" aria-labelledby="hm-scene-title">'
         f'<h3 id="hm-scene-title">{escape(scene.title)}</h3>'
         f'<dl class="hm-facts">{"".join(facts)}</dl>'
+        f"{basis_html(scenario, scene.basis)}"
         f"{paragraphs(scene.narrative)}"
+        f"{quotes_html(scenario, scene.quotes)}"
         '<p class="hm-prompt"><strong>What do you do?</strong></p>'
         "</section>"
     )
@@ -109,17 +182,40 @@ def evidence_html(scenario: Scenario, choice: Choice) -> str:
     return f'<ul class="hm-sources">{items}</ul>'
 
 
-def consequence_html(scenario: Scenario, choice: Choice, moved: Iterable[str] = ()) -> str:
+def first_answer_html(text: str | None) -> str:
+    """What the learner wrote before the options appeared, beside what they then chose."""
+    if not text or not text.strip():
+        return ""
+    return (
+        '<div class="hm-first-answer"><p><strong>Before the options, you wrote:</strong></p>'
+        f"<blockquote>{paragraphs(text)}</blockquote></div>"
+    )
+
+
+def consequence_html(
+    scenario: Scenario,
+    choice: Choice,
+    moved: Iterable[str] = (),
+    *,
+    scene: Scene | None = None,
+    first_answer: str | None = None,
+) -> str:
+    """What followed the choice: the learner's first answer, the consequence with its mark,
+    the practice idea, how the model moved, the research, and law or procedure that bears."""
     concepts = ", ".join(choice.concepts)
     movement = "".join(f"<li>{escape(m)}</li>" for m in moved)
     return (
         '<section class="hm-consequence" aria-labelledby="hm-consequence-title">'
         f'<h3 id="hm-consequence-title">You chose: {escape(choice.label)}</h3>'
+        f"{first_answer_html(first_answer)}"
+        f"{basis_html(scenario, choice.basis)}"
         f"{paragraphs(choice.consequence)}"
+        f"{quotes_html(scenario, choice.quotes)}"
         f"<p><strong>Practice idea:</strong> {escape(concepts)}</p>"
         + (f"<p><strong>In the model:</strong></p><ul>{movement}</ul>" if movement else "")
         + f"<p><strong>Research behind this:</strong></p>{evidence_html(scenario, choice)}"
-        "</section>"
+        + (law_notes_html(scenario, scene.law_notes) if scene is not None else "")
+        + "</section>"
     )
 
 
@@ -183,32 +279,70 @@ def ending_html(scenario: Scenario, ending: Ending, journey: Journey) -> str:
         for concept in scenario.choice(step.scene, step.choice).concepts:
             if concept not in concepts:
                 concepts.append(concept)
-    study = scenario.case.study_path
     compared = ""
-    if study:
-        yours = [s.choice for s in journey.steps]
-        same = sum(1 for a, b in zip(yours, study, strict=False) if a == b)
+    if scenario.case.study_path:
+        same, met = study_matches(scenario, journey.path())
         compared = (
             f"<p>You made the same choice as the worker in the study at {same} of "
-            f"{len(study)} decisions. The chart below sets your path beside theirs.</p>"
+            f"{met} decisions. The chart below sets your path beside theirs.</p>"
         )
     return (
         '<section class="hm-ending" aria-labelledby="hm-ending-title">'
         f'<h3 id="hm-ending-title">Ending: {escape(ending.title)}</h3>'
         f'<p class="hm-small">{escape(ending.kind)}</p>'
+        f"{basis_html(scenario, ending.basis)}"
         f"{paragraphs(ending.narrative)}"
         "<h4>Debrief</h4>"
-        f"{paragraphs(ending.debrief)}"
+        f"{debrief_html(scenario, ending)}"
+        f"{quotes_html(scenario, ending.quotes)}"
         f"{compared}"
+        f"{first_answers_table_html(scenario, journey)}"
         "<h4>Practice ideas you met on the way</h4>"
         f"<ul>{''.join(f'<li>{escape(c)}</li>' for c in concepts)}</ul>"
         "</section>"
     )
 
 
+def first_answers_table_html(scenario: Scenario, journey: Journey) -> str:
+    """The debrief's table: at each decision where the learner wrote first, their words, what
+    they chose, and what the worker in the study chose there (private to the learner)."""
+    study = dict(study_path_steps(scenario)) if scenario.case.study_path else {}
+    rows = []
+    for step in journey.steps:
+        scene = scenario.scenes[step.scene]
+        if scene.first_answer is None:
+            continue
+        written = journey.reflections.get(scene.first_answer.id, "").strip()
+        chosen = scenario.choice(scene.id, step.choice).label
+        theirs = (
+            scenario.choice(scene.id, study[scene.id]).label
+            if scene.id in study
+            else "(the study did not reach this decision)"
+        )
+        rows.append(
+            f'<tr><th scope="row">{escape(when(scenario, scene.time))}: {escape(scene.title)}'
+            f"</th><td>{escape(written) if written else '<em>(you did not write one)</em>'}</td>"
+            f"<td>{escape(chosen)}</td><td>{escape(theirs)}</td></tr>"
+        )
+    if not rows:
+        return ""
+    return (
+        "<h4>Your first thoughts beside your choices</h4>"
+        '<table class="hm-first-answers"><caption>Only you can see what you wrote.</caption>'
+        '<thead><tr><th scope="col">Decision</th><th scope="col">You wrote first</th>'
+        '<th scope="col">You chose</th><th scope="col">The worker in the study</th></tr>'
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 def reflections_markdown(scenario: Scenario, journey: Journey) -> str:
     """The learner's reflections as a markdown file they can keep (their text, unchanged)."""
     prompts = {s.reflection.id: s.reflection.prompt for s in scenario.case.scenes if s.reflection}
+    prompts |= {
+        s.first_answer.id: f"Before the options ({when(scenario, s.time)}): {s.first_answer.prompt}"
+        for s in scenario.case.scenes
+        if s.first_answer
+    }
     prompts |= {e.reflection.id: e.reflection.prompt for e in scenario.case.endings if e.reflection}
     lines = [f"# My reflections: {scenario.title}", ""]
     for reflection_id, text in journey.reflections.items():

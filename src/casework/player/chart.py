@@ -14,8 +14,11 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from casework.journey import Journey
+from casework.paths import alternatives, study_path_steps
+from casework.plots import debrief_chart
 from casework.scenario import Scenario
-from casework.trust_model import Trajectory
+from casework.trust_model import Trajectory, trajectory
 
 #: How plotly draws the chart in the page. ``responsive``: redraw to the window's width when
 #: it changes (a phone turned, a page zoomed to 200%), instead of being cut off. No plotly
@@ -82,6 +85,26 @@ class ChartView:
         cell's output is being captured)."""
         self._pending = None
         self.output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
+
+
+def debrief_for(
+    scenario: Scenario, journey: Journey, path: Trajectory, ghost_step: int | None
+) -> dict[str, Any]:
+    """The debrief chart: the learner's path, the study's, and (at a chosen decision) the paths
+    not taken there, listed in the order this learner saw the options."""
+    study = None
+    if scenario.case.study_path:
+        study = trajectory(scenario, study_path_steps(scenario))
+    ghosts: dict[str, Trajectory] = {}
+    labels: dict[str, str] = {}
+    if ghost_step is not None and ghost_step < len(journey.steps):
+        steps = journey.path()
+        found = alternatives(scenario, steps, ghost_step)
+        scene_id = steps[ghost_step][0]
+        order = [c.id for c in journey.options(scenario, scene_id)]
+        ghosts = {c: found[c] for c in order if c in found}
+        labels = {c: scenario.choice(scene_id, c).label for c in ghosts}
+    return debrief_chart(scenario, path, study, ghosts, labels)
 
 
 def _plotly_json(figure: Any) -> dict[str, Any]:

@@ -129,6 +129,21 @@ def wait_for_request() -> bool:
     return True
 
 
+def kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop, if this code runs inside an IPython kernel (else None)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return None
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def resume_token(url: str | None) -> str | None:
     """The ``resume`` code in a page address, if any."""
     if not url:

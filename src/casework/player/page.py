@@ -8,9 +8,14 @@ from html import escape
 
 import ipywidgets as widgets
 
-from casework.player.handover import HANDOVER_FAILED, request_url, waiting_for_learner
+from casework.player.handover import (
+    HANDOVER_FAILED,
+    kernel_loop,
+    request_url,
+    waiting_for_learner,
+)
 from casework.player.keepers import JourneyKeeper
-from casework.player.player import PLAIN_ERROR, Player, kernel_loop
+from casework.player.player import PLAIN_ERROR, Player
 from casework.scenario import Scenario
 
 log = logging.getLogger("casework.player")

@@ -32,11 +32,11 @@ import ipywidgets as widgets
 
 from casework import views
 from casework.journey import JourneyError
-from casework.paths import alternatives, study_path_steps
-from casework.player.chart import FIRST_CHART_DELAY, ChartView, chart_description
-from casework.player.handover import in_voila, request_url
+from casework.player.chart import FIRST_CHART_DELAY, ChartView, chart_description, debrief_for
+from casework.player.handover import in_voila, kernel_loop, request_url
 from casework.player.keepers import JourneyKeeper, default_keeper
-from casework.plots import debrief_chart, relationship_chart
+from casework.player.writing import first_answer_panel, needs_first_answer, reflection_box
+from casework.plots import relationship_chart
 from casework.scenario import Ending, Scenario, Scene
 from casework.store import display_token
 from casework.trust_model import Trajectory, trajectory
@@ -89,21 +89,6 @@ def _guarded(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def kernel_loop() -> asyncio.AbstractEventLoop | None:
-    """The running event loop, if this code runs inside an IPython kernel (else None)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython comes with ipykernel
-        return None
-    shell = get_ipython()
-    if shell is None or getattr(shell, "kernel", None) is None:
-        return None
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
 #: Every player in this kernel, weakly held: at exit, those with a save still pending write it.
 _players: weakref.WeakSet[Player] = weakref.WeakSet()
 
@@ -143,6 +128,8 @@ class Player:
         self.journey, message = self.keeper.load(scenario)
         self.stage = Stage.intro if not self.journey.steps else Stage.scene
         self._notes_seen: set[str] = set()
+        #: Scenes whose options this learner has asked to see after the first-answer question.
+        self._options_seen: set[str] = set()
 
         self.status = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.status.add_class("hm-status")
@@ -226,12 +213,29 @@ class Player:
             )
             self.story.children = [widgets.HTML(views.scene_note_html(scene)), go_on]
             return
+        first = scene.first_answer
+        shown_html = views.scene_html(self.scenario, scene)
+        if first and needs_first_answer(scene, self.journey.reflections, self._options_seen):
+            parts, _box = first_answer_panel(
+                shown_html,
+                first,
+                self.journey.reflections.get(first.id, ""),
+                functools.partial(self._typed, first.id),
+                in_assignment=not self.write_reflections,
+            )
+            ready = self._button(
+                "Show me the options", lambda: self._show_options(scene), "hm-primary"
+            )
+            self.story.children = [*parts, ready]
+            return
         buttons = [
             self._button(choice.label, functools.partial(self._choose, choice.id), "hm-choice")
-            for choice in scene.choices
+            for choice in self.journey.options(self.scenario, scene.id)
         ]
         group = widgets.VBox(buttons)
-        self.story.children = [widgets.HTML(views.scene_html(self.scenario, scene)), group]
+        group.add_class("hm-options")
+        written = views.first_answer_html(self.journey.reflections.get(first.id) if first else None)
+        self.story.children = [widgets.HTML(shown_html + written), group]
 
     def _render_consequence(self, path: Trajectory) -> None:
         step = self.journey.steps[-1]
@@ -239,8 +243,17 @@ class Player:
         choice = self.scenario.choice(step.scene, step.choice)
         before = path.points[-2].values
         moved = views.movement_lines(self.scenario, before, path.steps[-1].values)
+        first = scene.first_answer
         parts: list[widgets.Widget] = [
-            widgets.HTML(views.consequence_html(self.scenario, choice, moved))
+            widgets.HTML(
+                views.consequence_html(
+                    self.scenario,
+                    choice,
+                    moved,
+                    scene=scene,
+                    first_answer=self.journey.reflections.get(first.id) if first else None,
+                )
+            )
         ]
         if scene.reflection is not None:
             parts.append(self._reflection_box(scene.reflection.id, scene.reflection.prompt))
@@ -256,42 +269,17 @@ class Player:
         continue_button.focus()
 
     def _reflection_box(self, reflection_id: str, prompt: str) -> widgets.Widget:
-        heading = widgets.HTML(
-            f'<h4>Pause and reflect</h4><p id="hm-prompt-{escape(reflection_id)}">'
-            f"{escape(' '.join(prompt.split()))}</p>"
+        return reflection_box(
+            reflection_id,
+            prompt,
+            self.journey.reflections.get(reflection_id, ""),
+            functools.partial(self._typed, reflection_id),
+            in_assignment=not self.write_reflections,
         )
-        if not self.write_reflections:
-            note = widgets.HTML(
-                "<p>Write your answer in the matching reflection section of this assignment, "
-                "below the player: that is where it is read and marked.</p>"
-            )
-            return widgets.VBox([heading, note])
-        box = widgets.Textarea(
-            value=self.journey.reflections.get(reflection_id, ""),
-            description="Your reflection (saved as you type)",
-            placeholder="Write as much or as little as you like. Only you can see this.",
-            continuous_update=True,
-            rows=6,
-            layout=widgets.Layout(width="100%", flex_flow="column"),
-            style={"description_width": "initial"},
-        )
-        box.add_class("hm-reflection")
-        box.observe(functools.partial(self._typed, reflection_id), names="value")
-        return widgets.VBox([heading, box])
 
     def _draw_debrief(self, path: Trajectory) -> None:
-        study = None
-        if self.scenario.case.study_path:
-            study = trajectory(self.scenario, study_path_steps(self.scenario))
-        ghosts: dict[str, Trajectory] = {}
-        labels: dict[str, str] = {}
-        if self._ghost_step is not None and self._ghost_step < len(self.journey.steps):
-            steps = self.journey.path()
-            ghosts = alternatives(self.scenario, steps, self._ghost_step)
-            scene_id = steps[self._ghost_step][0]
-            labels = {c: self.scenario.choice(scene_id, c).label for c in ghosts}
         self.chart.show(
-            debrief_chart(self.scenario, path, study, ghosts, labels),
+            debrief_for(self.scenario, self.journey, path, self._ghost_step),
             chart_description(self.scenario, path),
         )
 
@@ -395,6 +383,13 @@ class Player:
     def _begin(self) -> None:
         self.stage = Stage.scene
         self.status.value = ""
+        self._render()
+        self._focus_next_action()
+
+    @_guarded
+    def _show_options(self, scene: Scene) -> None:
+        self._flush()
+        self._options_seen.add(scene.id)
         self._render()
         self._focus_next_action()
 
