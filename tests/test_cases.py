@@ -81,7 +81,7 @@ def test_every_case_is_complete_for_learners(path: Path) -> None:
 
 
 def test_every_citation_matches_the_course_reference_list() -> None:
-    from casework.references import REFERENCES
+    from casework.references import ALL_SOURCES as REFERENCES
 
     for path in CASES:
         for source in _load(path).case.sources:

@@ -17,7 +17,7 @@ from typing import Any
 from casework import __version__
 from casework.catalog import case_files, find_case, list_cases
 from casework.journey import JourneyError
-from casework.paths import play, random_path
+from casework.paths import play, random_path, strategy_results
 from casework.scenario import Scenario
 from casework.schema_export import case_json_schema
 from casework.trust_model import TEACHING_MODEL_NOTE
@@ -71,6 +71,15 @@ def _parser() -> argparse.ArgumentParser:
         "70 MB per idle kernel (default 0: no pool; see docs/speed.md)",
     )
 
+    audit = commands.add_parser(
+        "audit",
+        help="can the study path be found without reading? simulated learners who always take "
+        "the first, last, longest or shortest option, against learners who choose at random",
+    )
+    audit.add_argument("case", metavar="CASE")
+    audit.add_argument("--learners", type=int, default=200, metavar="N", help="per strategy")
+    audit.add_argument("--json", action="store_true", help="print one JSON object")
+
     listing = commands.add_parser("list", help="list the cases with their time span and size")
     listing.add_argument("--cases", metavar="FOLDER", help="another folder of cases")
 
@@ -119,16 +128,18 @@ def _validate(paths: list[str]) -> int:
     if not files:
         print("no case files (*.yaml, *.yml) found in " + ", ".join(paths), file=sys.stderr)
         return 1
-    problems = 0
+    problems = warnings = 0
     for path in files:
         _, found = check_file(path)
         for problem in found:
             print(problem)
-        problems += len(found)
+        warnings += sum(1 for p in found if p.warning)
+        problems += sum(1 for p in found if not p.warning)
+    advice = f", {warnings} warning(s) to look at" if warnings else ""
     if problems:
-        print(f"{problems} problem(s) in {len(files)} file(s)", file=sys.stderr)
+        print(f"{problems} problem(s) in {len(files)} file(s){advice}", file=sys.stderr)
         return 1
-    print(f"{len(files)} case file(s) valid", file=sys.stderr)
+    print(f"{len(files)} case file(s) valid{advice}", file=sys.stderr)
     return 0
 
 
@@ -202,6 +213,40 @@ def _play(args: argparse.Namespace) -> int:
         else "\nnot finished: the path stops before an ending"
     )
     return 0
+
+
+#: A surface strategy may match the study path at most this much more often than chance.
+AUDIT_MARGIN = 0.15
+
+
+def _audit(args: argparse.Namespace) -> int:
+    scenario = _load(args.case)
+    if scenario.case.study_path is None:
+        print(f"case '{scenario.id}' declares no study_path to compare with", file=sys.stderr)
+        return 1
+    results = strategy_results(scenario, args.learners)
+    chance = next(r.rate for r in results if r.strategy == "at random")
+    limit = chance + AUDIT_MARGIN
+    failing = [r for r in results if r.strategy != "at random" and r.rate > limit]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "case": scenario.id,
+                    "chance": round(chance, 3),
+                    "limit": round(limit, 3),
+                    "strategies": {r.strategy: round(r.rate, 3) for r in results},
+                }
+            )
+        )
+    else:
+        print(f"{scenario.title}: {args.learners} simulated learners per strategy\n")
+        print(f"{'strategy':<28} {'same as the study':>18}")
+        for r in results:
+            flag = "  <- gives the study path away" if r in failing else ""
+            print(f"{r.strategy:<28} {r.rate:>17.0%}{flag}")
+        print(f"\nlimit: chance ({chance:.0%}) + {AUDIT_MARGIN:.0%} = {limit:.0%}")
+    return 1 if failing else 0
 
 
 def _map(args: argparse.Namespace) -> int:
@@ -317,6 +362,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _play(args)
         if args.command == "map":
             return _map(args)
+        if args.command == "audit":
+            return _audit(args)
         if args.command == "list":
             return _list(args)
         if args.command == "cohort":
