@@ -42,9 +42,7 @@ class Learner:
         matches = [b for b in _all(self.player.widget, widgets.Button) if text in b.description]
         if not matches and "Show me the options" in self.buttons():
             self.press("Show me the options")
-            matches = [
-                b for b in _all(self.player.widget, widgets.Button) if text in b.description
-            ]
+            matches = [b for b in _all(self.player.widget, widgets.Button) if text in b.description]
         assert matches, f"no button with {text!r}; there are {self.buttons()}"
         with contextlib.redirect_stdout(io.StringIO()):
             matches[0].click()
@@ -181,7 +179,10 @@ def test_the_ending_shows_debrief_study_path_ghosts_and_downloads(learner: Learn
     names = {
         t["name"] for t in learner.player.chart.current["application/vnd.plotly.v1+json"]["data"]
     }
-    assert "Had you chosen: Postpone the visit by a fortnight and write to let her know the reason" in names
+    assert (
+        "Had you chosen: Postpone the visit by a fortnight and write to let her know the reason"
+        in names
+    )
     assert len(names) == 4
 
 

@@ -274,3 +274,63 @@ def test_a_thousand_structurally_broken_cases_each_get_a_message(raw: bytes) -> 
     for problem in problems:
         assert problem.line >= 1 and problem.message
         assert "Traceback" not in problem.message and "object at 0x" not in problem.message
+
+
+# --- format 3: marks, quotations, reliability and the author's lint ---------------------------
+
+
+def _demo_with(old: str, new: str) -> bytes:
+    text = DEMO.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    return text.replace(old, new).encode()
+
+
+def _messages(raw: bytes) -> list[tuple[bool, str]]:
+    _, problems = check_bytes("case.yaml", raw)
+    return [(p.warning, p.message) for p in problems]
+
+
+def test_false_reassurance_can_never_count_as_reliable() -> None:
+    raw = _demo_with(
+        "        concepts: [respectful communication, honesty]",
+        "        concepts: [false reassurance, honesty]",
+    )
+    scenario, problems = check_bytes("case.yaml", raw)
+    assert scenario is None
+    assert any("illustrates false reassurance" in p.message and not p.warning for p in problems)
+
+
+def test_a_study_mark_must_say_where_in_the_study() -> None:
+    raw = _demo_with(
+        "    present: [You, your manager]\n    basis: {kind: course}",
+        "    present: [You, your manager]\n    basis: {kind: study, source: ferguson}",
+    )
+    assert any("needs the 'source' and the 'locator'" in m for w, m in _messages(raw) if not w)
+
+
+def test_uncited_quotation_marks_are_a_warning_with_the_line() -> None:
+    raw = _demo_with("worker wrote lies about her", 'worker "wrote lies" about her')
+    scenario, problems = check_bytes("case.yaml", raw)
+    assert scenario is not None, "a warning never makes a case invalid"
+    (warning,) = [p for p in problems if p.warning]
+    assert "quotation marks around 'wrote lies'" in warning.message
+    assert "wrote lies" in raw.decode().splitlines()[warning.line - 1]
+    assert str(warning).startswith(f"case.yaml:{warning.line}: warning: ")
+
+
+def test_a_study_option_much_longer_than_the_others_is_a_warning() -> None:
+    raw = _demo_with(
+        "        label: Offer to go through your record with her at the next visit",
+        "        label: Offer to go through your whole record with her, line by line, at the "
+        "next visit, and to note her corrections and her own account beside it",
+    )
+    messages = [m for w, m in _messages(raw) if w]
+    assert any("is much longer than the others here" in m for m in messages)
+    assert any("is the longest label at 2 of 3 decisions" in m for m in messages)
+
+
+def test_apostrophes_are_not_quotation_marks() -> None:
+    from casework.case_marks import quoted_spans
+
+    assert quoted_spans("the parents' view and Samantha's son; it's 'held' here") == ["held"]
+    assert quoted_spans('“only half mine” and "vile"') == ["only half mine", "vile"]

@@ -203,13 +203,37 @@ def _texts(case: Case) -> Iterator[tuple[tuple[Any, ...], str, list[Quote]]]:
             yield ("endings", i, "reflection", "prompt"), ending.reflection.prompt, here
 
 
-def lint(path: str, data: LineDict, case: Case, study: list[tuple[str, str]]) -> list[Problem]:
+def _line_holding(lines: list[str], start: int, words: str) -> int:
+    """The first line from ``start`` (1-based) that holds the start of ``words``; a folded
+    paragraph breaks lines anywhere, so only the first word or two are looked for."""
+    first = " ".join(words.split()[:2])
+    for number in range(start, min(start + 60, len(lines)) + 1):
+        if first and first in lines[number - 1]:
+            return number
+    head = words.split()[0] if words.split() else ""
+    for number in range(start, min(start + 60, len(lines)) + 1):
+        if head and head in lines[number - 1]:
+            return number
+    return start
+
+
+def lint(
+    path: str,
+    data: LineDict,
+    case: Case,
+    study: list[tuple[str, str]],
+    lines: list[str] | None = None,
+) -> list[Problem]:
     """Warnings for the author: nothing here makes a case invalid, all of it makes it teach
-    less well (DESIGN.md, "Rules for scenarios")."""
+    less well (DESIGN.md, "Rules for scenarios"). ``lines``, the file's text, lets a warning
+    about words inside a folded paragraph point at the line that holds them."""
     warnings: list[Problem] = []
 
-    def warn(loc: tuple[Any, ...], message: str) -> None:
-        warnings.append(Problem(path, line_for(data, loc), message, warning=True))
+    def warn(loc: tuple[Any, ...], message: str, words: str | None = None) -> None:
+        line = line_for(data, loc)
+        if words and lines:
+            line = _line_holding(lines, line, words)
+        warnings.append(Problem(path, line, message, warning=True))
 
     if case.account is None:
         warn(
@@ -258,6 +282,7 @@ def lint(path: str, data: LineDict, case: Case, study: list[tuple[str, str]]) ->
                     f"quotation marks around '{span[:50]}': quotation marks mean a "
                     "quotation, so cite it under 'quotes' (text, source, locator), or remove "
                     "the marks",
+                    words=span,
                 )
     longest = decisions = 0
     for scene_id, choice_id in study:

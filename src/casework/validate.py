@@ -230,7 +230,8 @@ def _check_bytes(path: str, raw: bytes) -> tuple[Scenario | None, list[Problem]]
     if problems:
         return None, sorted(problems)
     scenario = Scenario(case, path)
-    return scenario, sorted(lint(path, data, case, study_path_steps(scenario)))
+    text = raw.decode("utf-8", errors="replace").splitlines()
+    return scenario, sorted(lint(path, data, case, study_path_steps(scenario), text))
 
 
 def check_file(path: str | Path) -> tuple[Scenario | None, list[Problem]]:
