@@ -18,6 +18,7 @@ from casework.serve import (
     CELL_TIMEOUT_SECONDS,
     CULL_IDLE_SECONDS,
     PAGE_EXTENSIONS,
+    PASSED_HEADERS,
     TEMPLATE,
 )
 
@@ -37,6 +38,9 @@ c.VoilaConfiguration.template = TEMPLATE
 c.VoilaConfiguration.strip_sources = True
 c.VoilaConfiguration.show_tracebacks = False
 c.VoilaConfiguration.extension_allowlist = list(PAGE_EXTENSIONS)
+# The page request's cookies reach its kernel, which finds the learner's journey by the resume
+# code their browser keeps for that page (a reload or a reopened page comes back to the step).
+c.VoilaConfiguration.http_header_envs = list(PASSED_HEADERS)
 # A cell that never answers ends in a notice after a minute instead of a page that waits for
 # ever; the notice tells a learner to reload (their work is saved), not how to debug Voila.
 c.NotebookClient.timeout = CELL_TIMEOUT_SECONDS

@@ -91,6 +91,10 @@ class Journey:
     updated: str = field(default_factory=_now)
     #: Fixes the order of each decision's options for this learner (see ``options``).
     seed: int = field(default_factory=new_seed)
+    #: Where the learner is: "intro" (not begun), "scene" (at a scene, or its ending), or
+    #: "consequence" (reading what followed their last choice, perhaps writing its
+    #: reflection). Coming back returns them to that very step.
+    place: str = "intro"
 
     @classmethod
     def new(cls, scenario: Scenario) -> Journey:
@@ -127,18 +131,31 @@ class Journey:
         step = Step(node, choice_id, _now(), shown)
         self.steps.append(step)
         self.updated = step.at
+        self.place = "consequence"
         return step
+
+    def begin(self) -> None:
+        """The learner has read the introduction and begins the case."""
+        self.place = "scene"
+        self.updated = _now()
+
+    def go_on(self) -> None:
+        """The learner has read the consequence and goes on to what comes next."""
+        self.place = "scene"
+        self.updated = _now()
 
     def back(self) -> Step | None:
         """Undo the last choice (reflections are kept)."""
         if not self.steps:
             return None
         self.updated = _now()
+        self.place = "scene"
         return self.steps.pop()
 
     def restart(self) -> None:
         """Go back to the start; reflections are kept so nothing written is lost."""
         self.steps.clear()
+        self.place = "scene"
         self.updated = _now()
 
     def reflect(self, reflection_id: str, text: str) -> None:
@@ -173,6 +190,7 @@ class Journey:
             "started": self.started,
             "updated": self.updated,
             "seed": self.seed,
+            "place": self.place,
             "steps": [_step_dict(s) for s in self.steps],
             "reflections": dict(self.reflections),
         }
@@ -212,6 +230,7 @@ class Journey:
                 started=started,
                 updated=str(data.get("updated", _now())),
                 seed=seed,
+                place=place_from(data.get("place"), bool(steps)),
             )
         except (KeyError, TypeError, ValueError):
             raise JourneyError(
@@ -275,3 +294,14 @@ def _step(data: Any) -> Step:
         str(data["at"]),
         tuple(shown) if shown is not None else None,
     )
+
+
+#: Where a learner can be (see ``Journey.place``).
+PLACES = ("intro", "scene", "consequence")
+
+
+def place_from(saved: Any, has_steps: bool) -> str:
+    """A saved place, or (for journeys saved before places were kept) the next scene."""
+    if saved in PLACES and (saved != "consequence" or has_steps):
+        return str(saved)
+    return "scene" if has_steps else "intro"

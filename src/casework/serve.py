@@ -30,6 +30,9 @@ PAGE_EXTENSIONS = (
     "@jupyter-widgets/jupyterlab-manager",
     "jupyterlab-plotly",
 )
+#: Request headers handed to a page's kernel: the cookies, which hold the learner's resume code
+#: for that page (set by the course's template; see casework/player/coming_back.py).
+PASSED_HEADERS = ("Cookie",)
 #: The course's Voila template (share/jupyter/voila/templates/holding-in-mind): Voila's lab
 #: template without the stylesheets it fetches from a public CDN.
 TEMPLATE = "holding-in-mind"
@@ -110,6 +113,9 @@ def voila_command(
         f"--VoilaExecutor.cell_timeout_instruction={CELL_TIMEOUT_ADVICE}",
         "--Voila.log_level=WARN",
         f"--VoilaConfiguration.template={TEMPLATE}",
+        # The page request's cookies reach its kernel (as HTTP_COOKIE), so a learner's browser
+        # can bring them back to their journey (casework.player.handover.remembered_token).
+        *(f"--VoilaConfiguration.http_header_envs={name}" for name in PASSED_HEADERS),
         *preheat_arguments(pool),
     ]
 

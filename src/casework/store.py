@@ -15,13 +15,14 @@ alone cannot be used to open anyone's journey, and one token tells nothing about
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import re
 import secrets
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-from casework.journey import Journey, JourneyError, Step, seed_for_old_journey
+from casework.journey import Journey, JourneyError, Step, place_from, seed_for_old_journey
 from casework.locations import data_dir
 from casework.scenario import Scenario
 
@@ -47,6 +48,7 @@ sessions = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("note", sa.Text, nullable=True),
     sa.Column("seed", sa.BigInteger, nullable=True),
+    sa.Column("place", sa.String(16), nullable=True),
 )
 steps = sa.Table(
     "steps",
@@ -76,6 +78,22 @@ BUSY_TIMEOUT = 10.0
 HEAD_REVISION = "0003"
 #: How many times a write is retried when the database is locked, with growing pauses.
 RETRIES = 8
+#: Days a journey is kept after it was last used ($CASEWORK_KEEP_DAYS; 0 keeps them until the
+#: host deletes them). Reflections are personal data: the course keeps them no longer than it
+#: needs, and tells learners how long their code and this computer's memory of it last.
+DEFAULT_KEEP_DAYS = 90
+
+
+def keep_days() -> int:
+    """How long journeys are kept, from $CASEWORK_KEEP_DAYS (whole days; 0: no limit)."""
+    configured = os.environ.get("CASEWORK_KEEP_DAYS", "").strip()
+    if not configured:
+        return DEFAULT_KEEP_DAYS
+    try:
+        return max(0, int(configured))
+    except ValueError:
+        return DEFAULT_KEEP_DAYS
+
 
 T = TypeVar("T")
 
@@ -135,8 +153,12 @@ def _locked(error: OperationalError) -> bool:
 class JourneyStore:
     """Journeys and reflections in a database, by resume token."""
 
-    def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
+    def __init__(
+        self, url: str | None = None, *, migrate: bool = True, keep: int | None = None
+    ) -> None:
         self.url = url or database_url()
+        #: Days a journey is kept after its last use (0: no limit); see ``forget_old``.
+        self.keep_days = keep_days() if keep is None else keep
         self.engine: Engine = sa.create_engine(self.url, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -277,6 +299,7 @@ class JourneyStore:
                 if session.seed is not None
                 else seed_for_old_journey(session.case_id, started)
             ),
+            place=place_from(session.place, bool(step_rows)),
         )
         positions = [r.position for r in step_rows]
         try:
@@ -360,7 +383,7 @@ class JourneyStore:
             connection.execute(
                 sessions.update()
                 .where(sessions.c.id == session.id)
-                .values(updated_at=now, seed=journey.seed)
+                .values(updated_at=now, seed=journey.seed, place=journey.place)
             )
 
         self._write(work)
@@ -374,6 +397,23 @@ class JourneyStore:
                 .values(status="set_aside", note=note[:2000], updated_at=_now())
             )
         )
+
+    def forget_old(self, days: int | None = None) -> int:
+        """Delete every session last used more than ``days`` ago (default: ``keep_days``),
+        with its steps and reflections; returns how many went. Nothing happens with 0 days."""
+        days = self.keep_days if days is None else days
+        if days <= 0:
+            return 0
+        cutoff = _now() - timedelta(days=days)
+
+        def work(connection: Connection) -> int:
+            old = sa.select(sessions.c.id).where(sessions.c.updated_at < cutoff)
+            connection.execute(steps.delete().where(steps.c.session_id.in_(old)))
+            connection.execute(reflections.delete().where(reflections.c.session_id.in_(old)))
+            gone = connection.execute(sessions.delete().where(sessions.c.updated_at < cutoff))
+            return int(gone.rowcount or 0)
+
+        return self._write(work)
 
     def counts(self) -> dict[str, int]:
         """How many sessions, steps and reflections are stored (for reports and tests)."""
@@ -400,5 +440,8 @@ def shared_store(url: str | None = None) -> JourneyStore:
     """One store per process and database (a kernel opens it once, on first use)."""
     key = url or database_url()
     if key not in _shared:
-        _shared[key] = JourneyStore(key)
+        store = JourneyStore(key)
+        with contextlib.suppress(StoreError):  # busy just now: the next kernel will do it
+            store.forget_old()  # a kernel opening the store clears what is past keeping
+        _shared[key] = store
     return _shared[key]

@@ -150,3 +150,31 @@ def resume_token(url: str | None) -> str | None:
         return None
     values = parse_qs(urlparse(url).query).get("resume")
     return values[0] if values else None
+
+
+#: The cookie in which a learner's browser keeps their resume code for one case page (set by
+#: the course's Voila template, scoped to that page's address; see ``remembered_token``).
+RESUME_COOKIE = "hm_resume"
+
+
+def remembered_token() -> str | None:
+    """The resume code this browser keeps for the page, if any.
+
+    Voila passes the page request's ``Cookie`` header to the kernel as ``HTTP_COOKIE``
+    (``VoilaConfiguration.http_header_envs``, set by ``casework serve`` and the hub's
+    single-user configuration); in a preheated kernel it arrives with the hand-over. So a
+    reload, or the same address opened again in the same browser, finds the learner's journey
+    without their typing the code, also with a pool and on JupyterHub.
+    """
+    from http.cookies import CookieError, SimpleCookie
+
+    header = os.environ.get("HTTP_COOKIE", "")
+    if not header:
+        return None
+    cookies: SimpleCookie = SimpleCookie()
+    try:
+        cookies.load(header)
+    except CookieError:
+        return None
+    morsel = cookies.get(RESUME_COOKIE)
+    return morsel.value if morsel and morsel.value else None

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from casework.journey import Journey, JourneyError
-from casework.player.handover import in_voila, request_url, resume_token
+from casework.player.handover import in_voila, remembered_token, request_url, resume_token
 from casework.scenario import Scenario
 from casework.store import JourneyStore, StoreError, normalise_token, shared_store
 
@@ -83,10 +83,18 @@ class StoreKeeper:
     """A player's journey kept in the store, under a learner's resume token."""
 
     def __init__(
-        self, store: JourneyStore, token: str | None = None, *, reopen_latest: bool = False
+        self,
+        store: JourneyStore,
+        token: str | None = None,
+        *,
+        reopen_latest: bool = False,
+        remembered: bool = False,
     ) -> None:
         self.store = store
         self.token = normalise_token(token) if token else None
+        #: The code came from this browser's memory, not from the learner: a code no longer
+        #: kept is then explained as the end of the time journeys are kept.
+        self.remembered = remembered
         #: Set only where the store is this learner's alone (see ``JourneyStore.reopen_latest``).
         self.reopen_latest = reopen_latest
         self.description = "saved on the course's server; use your resume code to come back"
@@ -110,6 +118,15 @@ class StoreKeeper:
                 message = (
                     "The journey saved under that code was kept aside because it could not be "
                     "used, so you are starting again with a new resume code."
+                )
+            if message is None and self.remembered:
+                message = (
+                    "The journey this computer remembered is no longer kept (journeys are kept "
+                    f"for {self.store.keep_days} days after they were last used), so you are "
+                    "starting afresh with a new code."
+                    if self.store.keep_days
+                    else "The journey this computer remembered was not found, so you are "
+                    "starting afresh with a new code."
                 )
             if message is None:
                 message = (
@@ -136,9 +153,13 @@ def default_keeper(case_id: str, folder: str | Path | None = None) -> JourneyKee
     Never a file in the served folder on hosted pages: every learner's kernel runs there.
     """
     if in_voila():
+        # A code in the address comes first (a personal link), then the one this browser keeps.
+        given = resume_token(request_url())
+        kept = None if given else remembered_token()
         return StoreKeeper(
             shared_store(),
-            resume_token(request_url()),
+            given or kept,
             reopen_latest=os.environ.get("CASEWORK_STORE_PER_LEARNER") == "1",
+            remembered=kept is not None,
         )
     return FileKeeper(Path(folder or Path.cwd()) / f"{case_id}.journey.json")
