@@ -236,8 +236,9 @@ def choice_labels(page: Any, scene: Any) -> list[str]:
 def write_reflection_and_reload(
     page: Any, server: Server, case_id: str, scene: Any, label: str, *, by_link: bool
 ) -> None:
-    """Type a reflection, load the page again (by the personal link, or a plain reload and the
-    resume code typed in), and find the words where they were written."""
+    """Type a reflection, load the page again (by the personal link, or a plain reload, which
+    the browser's memory of the code brings back), and find the learner on the same step with
+    the words where they were written."""
     text = REFLECTION.format(case=case_id)
     tab_to_textbox(page, "Your reflection")
     page.keyboard.type(text)
@@ -263,27 +264,29 @@ def write_reflection_and_reload(
         page.locator(".hm-resume code").wait_for(state="visible")
         assert page.locator(".hm-resume code").inner_text().strip() == code
     else:
-        # A plain reload starts afresh; the learner types the code they noted.
+        # A plain reload: this browser keeps the code for the page and brings the learner back.
         page.reload(wait_until="commit")
         wait_for_player(page, server)
-        page.get_by_role("button", name="Begin the case").wait_for(state="visible")
-        tab_to_textbox(page, "Have a resume code?")
-        page.keyboard.type(code)
-        page.keyboard.press("Tab")
-        assert focus(page)["name"] == "Resume with this code"
-        page.keyboard.press("Enter")
-        wait_for_text(page, ".hm-status", "your journey has been restored")
+        page.locator(".hm-resume code").wait_for(state="visible")
+        assert page.locator(".hm-resume code").inner_text().strip() == code
 
-    # The reflection was written after the choice at this scene: step back to it and choose
-    # again, and the text box holds what was typed before the reload.
-    mark_stale(page)
-    press_on(page, "Step back one choice")
-    reach_scene(page, scene.title, focus_moves=False)  # a new page shows its note again
-    labels = choice_labels(page, scene)
-    tab_to(page, labels[0])
-    choose(page, labels, label, "Enter")
+    # Back on the very step: the consequence of this scene's choice, the text in its box.
     wait_for_text(page, ".hm-consequence h3", f"You chose: {label}")
     assert page.locator(".hm-reflection textarea").input_value() == text
+    # Focus starts at the top of a new page: the learner Tabs on to the button that goes on.
+    nxt = page.locator(".hm-story button", has_text=re.compile("^(Continue to|See how)"))
+    tab_to(page, nxt.first.inner_text().strip(), limit=300)
+
+
+def answer_first(page: Any, scene: Any) -> None:
+    """Where the case asks first, write a sentence in the box, then ask for the options."""
+    page.locator(".hm-first").wait_for(state="visible")
+    assert page.locator(".hm-choice:not([data-stale])").count() == 0, "no option before"
+    tab_to_textbox(page, "What I would do")
+    page.keyboard.type(f"I would slow down and ask what {scene.title} means to them.")
+    wait_for_text(page, ".hm-status", "Saved at")
+    press_on(page, "Show me the options")
+    wait_for_text(page, ".hm-first-answer", "Before the options, you wrote")
 
 
 def tab_to_textbox(page: Any, label: str, limit: int = 200) -> None:
@@ -359,8 +362,11 @@ def test_a_case_played_to_its_end_by_keyboard(
         choice = scenario.choice(scene_id, choice_id)
         if taken:
             reach_scene(page, scene.title)
+        if scene.first_answer is not None:
+            answer_first(page, scene)
         labels = choice_labels(page, scene)
-        assert labels == [c.label for c in scene.choices]
+        # Every option, in this learner's own order (tests/test_option_order.py).
+        assert sorted(labels) == sorted(c.label for c in scene.choices)
         before = expected_points(scenario, steps, taken)
         wait_for_points(page, before)
         choose(page, labels, choice.label, "Space" if taken % 2 else "Enter")
@@ -399,7 +405,9 @@ def test_a_case_played_to_its_end_by_keyboard(
     wait_for_text(page, ".hm-ending h3", f"Ending: {ending.title}")
     ending_text = " ".join(page.locator(".hm-ending").inner_text().split())
     assert "Debrief" in ending_text
-    assert " ".join(ending.debrief.split()[:8]) in ending_text
+    first_part = ending.debrief_parts()[0]
+    first_part = first_part if isinstance(first_part, str) else first_part.text
+    assert " ".join(first_part.split()[:8]) in ending_text
     assert f"at {len(steps)} of {len(steps)} decisions" in ending_text
     page.wait_for_function(
         "() => document.querySelectorAll('.hm-chart .js-plotly-plot .main-svg').length"

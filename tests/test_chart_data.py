@@ -1,8 +1,8 @@
 """The player draws its charts from plain data: the same charts as the plotly figures.
 
-``relationship_chart`` and ``debrief_chart`` exist for speed (a kernel that never builds a
+``relationship_chart`` and ``debrief_charts`` exist for speed (a kernel that never builds a
 ``go.Figure`` never imports plotly's validators: see benchmarks/voila_speed.py). These tests
-hold them to the figures ``relationship_figure`` and ``debrief_figure`` draw, and check that
+hold them to the figures ``relationship_figure`` and ``debrief_figures`` draw, and check that
 plotly accepts them as they are.
 """
 
@@ -17,7 +17,13 @@ import pytest
 
 from casework.catalog import load_case
 from casework.paths import alternatives, study_path_steps
-from casework.plots import debrief_chart, debrief_figure, relationship_chart, relationship_figure
+from casework.plots import (
+    debrief_charts,
+    debrief_figures,
+    debrief_series,
+    relationship_chart,
+    relationship_figure,
+)
 from casework.trust_model import trajectory
 
 CASES = ("clarke", "keisha", "nicholls", "project_x", "demo")
@@ -60,7 +66,11 @@ def test_the_debrief_chart_is_the_debrief_figure(case_id: str) -> None:
     learner = trajectory(scenario, steps)
     ghosts = alternatives(scenario, steps, 0)
     labels = {c: scenario.choice(steps[0][0], c).label for c in ghosts}
-    for arguments in [(), (learner,), (learner, ghosts, labels)]:
-        chart = debrief_chart(scenario, learner, *arguments)
-        go.Figure(chart)
-        assert as_sent(chart) == as_sent(debrief_figure(scenario, learner, *arguments))
+    for arguments in [(None, None, None), (learner, None, None), (learner, ghosts, labels)]:
+        series = debrief_series(learner, *arguments)
+        charts = debrief_charts(scenario, series)
+        assert len(charts) == len(scenario.case.dimensions), "one panel per dimension"
+        for chart, figure in zip(charts, debrief_figures(scenario, series), strict=True):
+            go.Figure(chart)
+            assert as_sent(chart) == as_sent(figure)
+            assert [trace["name"] for trace in chart["data"]] == [s.name for s in series]

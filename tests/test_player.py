@@ -115,8 +115,11 @@ def test_the_chart_gains_a_point_per_choice_and_says_it_is_a_model(learner: Lear
     learner.press("Offer to go through")
     assert points() == 3
     chart = learner.player.chart.current
-    layout = chart["application/vnd.plotly.v1+json"]["layout"]
-    assert layout["title"]["subtitle"]["text"] == "A teaching model, not a prediction"
+    # The note now stands in the chart's own words beneath it (HTML, which wraps on a phone).
+    beside = " ".join(
+        o["data"].get("text/html", "") for o in learner.player.chart.output.outputs
+    )
+    assert "A teaching model, not a prediction" in beside
     assert chart["text/plain"].startswith("Relationship chart (a teaching model, not a prediction)")
     hover = chart["application/vnd.plotly.v1+json"]["data"][0]["hovertext"]
     assert hover[-1].startswith("Week 1: Offer to go through your record")
@@ -208,9 +211,17 @@ def test_a_learner_who_comes_back_finds_the_journey(demo, journey_file: Path) ->
         first.press("Explain why")
         first.type("still here")
         again = Learner(Player(demo, FileKeeper(journey_file)))
-    assert again.player.stage == "scene"
-    assert "What did you write about me?" in again.story()
+    # Back on the very step they left (issue: coming back lands on the same step, not the
+    # next one), with what they wrote in its box.
+    assert again.player.stage == "consequence"
+    assert "You chose: Explain why" in again.story()
+    (box,) = _all(again.player.story, widgets.Textarea)
+    assert box.value == "still here"
     assert again.player.journey.reflections == {"first_feelings": "still here"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        again.press("Continue")
+        later = Learner(Player(demo, FileKeeper(journey_file)))
+    assert later.player.stage == "scene" and "What did you write about me?" in later.story()
 
 
 def test_a_damaged_journey_file_is_kept_aside_and_the_learner_starts_again(

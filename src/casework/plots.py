@@ -7,6 +7,7 @@ study path differs from other choices by line width and dash as well as colour.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
@@ -21,6 +22,8 @@ SCENE_COLOUR = "#0b5394"
 ENDING_COLOUR = "#8a3b00"
 STUDY_COLOUR = "#006d4e"
 EDGE_COLOUR = "#6b7280"
+#: The paths not taken: grey, 7:1 on white.
+GHOST_COLOUR = "#595959"
 
 
 def _positions(scenario: Scenario) -> dict[str, tuple[float, float]]:
@@ -160,20 +163,27 @@ def _x_range(scenario: Scenario) -> list[float]:
 
 
 def _layout_style(title: str) -> dict[str, Any]:
-    return {
+    """The course's plotly layout. ``title`` "" leaves the title and legend to the page: the
+    player's charts carry their titles, legend and text equivalent in HTML, which wraps on a
+    phone where plotly's text cannot (and so never overlaps)."""
+    style: dict[str, Any] = {
+        "font": {"color": INK, "size": 13},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "hovermode": "closest",
+        "autosize": True,
+    }
+    if not title:
+        return style | {"showlegend": False, "margin": {"l": 44, "r": 12, "t": 12, "b": 44}}
+    return style | {
         "title": {
             "text": title,
             "x": 0,
             "font": {"size": 16},
             "subtitle": {"text": SHORT_MODEL_NOTE, "font": {"size": 12, "color": INK}},
         },
-        "font": {"color": INK, "size": 13},
-        "plot_bgcolor": "white",
-        "paper_bgcolor": "white",
-        "hovermode": "closest",
         "legend": {"orientation": "h", "y": -0.22, "x": 0},
         "margin": {"l": 48, "r": 16, "t": 70, "b": 90},
-        "autosize": True,
         "height": 440,
     }
 
@@ -224,7 +234,7 @@ def relationship_chart(scenario: Scenario, trajectory: Trajectory) -> dict[str, 
                 "hovertemplate": "%{hovertext}<extra></extra>",
             }
         )
-    layout = _layout_style("How the relationship has moved so far")
+    layout = _layout_style("") | {"height": LIVE_HEIGHT}
     layout |= {"xaxis": _x_axis_style(scenario), "yaxis": _y_axis_style(scenario)}
     return {"data": data, "layout": layout}
 
@@ -259,18 +269,35 @@ def dimension_panels(scenario: Scenario) -> tuple[go.Figure, int, int]:
     return figure, columns, rows
 
 
-#: A line on the debrief: its name, the path, its line style and its marker style.
-Series = tuple[str, Trajectory, dict[str, Any], dict[str, Any]]
+#: Heights (px) of the live chart and of one debrief panel: small enough that a phone shows
+#: a whole panel, with its axis labels, on one screen.
+LIVE_HEIGHT = 340
+PANEL_HEIGHT = 260
+#: A panel's title is broken after this many characters: it fits a 320 px wide panel.
+PANEL_TITLE_CHARACTERS = 32
 
 
-def _debrief_series(
+@dataclass(frozen=True)
+class Series:
+    """A line on the debrief: its name, the path, and how it is drawn (colour, dash, marker),
+    so the page's legend can show each line as the chart draws it."""
+
+    name: str
+    path: Trajectory
+    line: dict[str, Any]
+    marker: dict[str, Any]
+
+
+def debrief_series(
     learner: Trajectory,
     study: Trajectory | None,
     ghosts: dict[str, Trajectory] | None,
     ghost_labels: dict[str, str] | None,
 ) -> list[Series]:
-    series: list[Series] = [
-        (
+    """Your path, the study's, and the paths not taken, each told apart by dash and marker as
+    well as colour (every colour at least 3:1 against white, most 4.5:1)."""
+    series = [
+        Series(
             "Your path",
             learner,
             {"color": SCENE_COLOUR, "width": 3, "dash": "solid"},
@@ -279,7 +306,7 @@ def _debrief_series(
     ]
     if study is not None:
         series.append(
-            (
+            Series(
                 "The path in the study",
                 study,
                 {"color": STUDY_COLOUR, "width": 2.5, "dash": "dash"},
@@ -291,142 +318,67 @@ def _debrief_series(
         name = (ghost_labels or {}).get(choice_id, choice_id)
         dash, symbol = ghost_styles[number % len(ghost_styles)]
         series.append(
-            (
+            Series(
                 f"Had you chosen: {name}",
                 ghost,
-                {"color": "#595959", "width": 1.8, "dash": dash},
+                {"color": GHOST_COLOUR, "width": 1.8, "dash": dash},
                 {"symbol": symbol, "size": 7},
             )
         )
     return series
 
 
-def debrief_figure(
-    scenario: Scenario,
-    learner: Trajectory,
-    study: Trajectory | None = None,
-    ghosts: dict[str, Trajectory] | None = None,
-    ghost_labels: dict[str, str] | None = None,
-) -> go.Figure:
-    """Small multiples, one panel per dimension: your path, the study's, and paths not taken."""
-    dims = scenario.case.dimensions
-    figure, columns, rows = dimension_panels(scenario)
-    series = _debrief_series(learner, study, ghosts, ghost_labels)
-    for index, dimension in enumerate(dims):
-        row, col = index // columns + 1, index % columns + 1
-        for number, (name, path, line, marker) in enumerate(series):
-            points = path.points
-            figure.add_trace(
-                go.Scatter(
-                    x=[p.time for p in points],
-                    y=[p.values[dimension.id] for p in points],
-                    mode="lines+markers",
-                    name=name,
-                    legendgroup=f"series{number}",
-                    showlegend=index == 0,
-                    line=line,
-                    marker={**marker, "color": line["color"]},
-                    hovertext=[f"{name}<br>{_hover(scenario, p, dimension.id)}" for p in points],
-                    hovertemplate="%{hovertext}<extra></extra>",
-                ),
-                row=row,
-                col=col,
-            )
-    style_chart(figure, scenario, "Your path beside the path in the study")
-    figure.update_layout(
-        height=300 * rows + 160,
-        margin={"t": 100},
-        legend={"y": -0.06 - 0.04 / rows},
-    )
-    return figure
+def debrief_charts(scenario: Scenario, series: list[Series]) -> list[dict[str, Any]]:
+    """The debrief as small multiples: one chart per dimension, each its own figure.
 
-
-# --- the debrief as plain data ---------------------------------------------------------------
-#
-# The player draws the debrief from plain data for the reason given in
-# ``relationship_chart``: a kernel that never builds a ``go.Figure`` never imports plotly's
-# validators (about a second and 17 MB per learner). ``debrief_chart`` must stay the same
-# chart as ``debrief_figure``; tests/test_chart_data.py compares them.
-
-#: ``dimension_panels``' spacing, as make_subplots lays it out.
-PANEL_SPACING = {"horizontal": 0.08, "vertical": 0.16}
-
-
-def _axis_name(kind: str, number: int) -> str:
-    return kind if number == 1 else f"{kind}{number}"
-
-
-def debrief_chart(
-    scenario: Scenario,
-    learner: Trajectory,
-    study: Trajectory | None = None,
-    ghosts: dict[str, Trajectory] | None = None,
-    ghost_labels: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """``debrief_figure`` as plotly.js reads it: one panel per dimension, two columns."""
+    Separate figures, not one grid of subplots: the page lays them out two across on a wide
+    screen and one above another on a phone, and no panel's title, axis or legend can run into
+    another's. Plain data for the reason given in ``relationship_chart``.
+    """
     from html import escape
 
-    dims = scenario.case.dimensions
-    columns = 2 if len(dims) > 1 else 1
-    rows = (len(dims) + columns - 1) // columns
-    width = (1.0 - PANEL_SPACING["horizontal"] * (columns - 1)) / columns
-    height = (1.0 - PANEL_SPACING["vertical"] * (rows - 1)) / rows
-    layout = _layout_style("Your path beside the path in the study")
-    annotations = []
-    for cell in range(rows * columns):  # make_subplots gives every cell its axes
-        row, col = divmod(cell, columns)
-        x_start = col * (width + PANEL_SPACING["horizontal"])
-        y_end = min(1.0, 1.0 - row * (height + PANEL_SPACING["vertical"]))
-        y_start = max(0.0, y_end - height)
-        number = cell + 1
-        layout[_axis_name("xaxis", number)] = {
-            "anchor": _axis_name("y", number),
-            "domain": [x_start, x_start + width],
-            **_x_axis_style(scenario),
-        }
-        layout[_axis_name("yaxis", number)] = {
-            "anchor": _axis_name("x", number),
-            "domain": [y_start, y_end],
-            **_y_axis_style(scenario),
-        }
-        if cell < len(dims):
-            annotations.append(
-                {
-                    "font": {"size": 16},
-                    "showarrow": False,
-                    "text": escape(dims[cell].label),
-                    "x": x_start + width / 2,
-                    "xanchor": "center",
-                    "xref": "paper",
-                    "y": y_end,
-                    "yanchor": "bottom",
-                    "yref": "paper",
-                }
-            )
-    layout["annotations"] = annotations
-    layout["height"] = 300 * rows + 160
-    layout["margin"] = {**layout["margin"], "t": 100}
-    layout["legend"] = {**layout["legend"], "y": -0.06 - 0.04 / rows}
-    data = []
-    series = _debrief_series(learner, study, ghosts, ghost_labels)
-    for index, dimension in enumerate(dims):
-        for number, (name, path, line, marker) in enumerate(series):
-            points = path.points
-            data.append(
-                {
-                    "type": "scatter",
-                    "x": [p.time for p in points],
-                    "y": [p.values[dimension.id] for p in points],
-                    "mode": "lines+markers",
-                    "name": name,
-                    "legendgroup": f"series{number}",
-                    "showlegend": index == 0,
-                    "line": line,
-                    "marker": {**marker, "color": line["color"]},
-                    "hovertext": [f"{name}<br>{_hover(scenario, p, dimension.id)}" for p in points],
-                    "hovertemplate": "%{hovertext}<extra></extra>",
-                    "xaxis": _axis_name("x", index + 1),
-                    "yaxis": _axis_name("y", index + 1),
-                }
-            )
-    return {"data": data, "layout": layout}
+    charts = []
+    for dimension in scenario.case.dimensions:
+        data: list[dict[str, Any]] = [
+            {
+                "type": "scatter",
+                "x": [p.time for p in one.path.points],
+                "y": [p.values[dimension.id] for p in one.path.points],
+                "mode": "lines+markers",
+                "name": one.name,
+                "line": one.line,
+                "marker": {**one.marker, "color": one.line["color"]},
+                "hovertext": [
+                    f"{escape(one.name)}<br>{_hover(scenario, p, dimension.id)}"
+                    for p in one.path.points
+                ],
+                "hovertemplate": "%{hovertext}<extra></extra>",
+            }
+            for one in series
+        ]
+        title = _wrapped(escape(dimension.label))
+        lines = title.count("<br>") + 1
+        layout = _layout_style("") | {"height": PANEL_HEIGHT + 20 * lines}
+        layout["margin"] = {**layout["margin"], "t": 16 + 20 * lines}
+        layout["title"] = {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}}
+        layout |= {"xaxis": _x_axis_style(scenario), "yaxis": _y_axis_style(scenario)}
+        charts.append({"data": data, "layout": layout})
+    return charts
+
+
+def _wrapped(text: str, width: int = PANEL_TITLE_CHARACTERS) -> str:
+    """A panel title broken into lines of at most ``width`` characters (plotly does not wrap
+    titles: a long one would run off a phone-width panel)."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
+def debrief_figures(scenario: Scenario, series: list[Series]) -> list[go.Figure]:
+    """``debrief_charts`` as plotly figures (for notebooks and reports)."""
+    figures = []
+    for chart in debrief_charts(scenario, series):
+        figure = go.Figure(chart)
+        figure.update_layout(template="none")
+        figures.append(figure)
+    return figures

@@ -372,21 +372,3 @@ def downloads_html(scenario: Scenario, journey: Journey) -> str:
         f'href="data:text/markdown;base64,{notes}">Download your reflections '
         "(markdown)</a></div>"
     )
-
-
-def resume_html(code: str, personal_link: str | None) -> str:
-    """On hosted pages: the learner's resume code, and their personal link when it is known."""
-    link = (
-        f'<p>Or keep this personal link: <a href="{escape(personal_link)}">'
-        f"{escape(personal_link)}</a></p>"
-        if personal_link
-        else ""
-    )
-    return (
-        '<section class="hm-resume" aria-labelledby="hm-resume-title">'
-        '<h4 id="hm-resume-title">Coming back later</h4>'
-        "<p>Your work is saved as you go. To come back to it, note your resume code: "
-        f"<strong><code>{escape(code)}</code></strong>. It is private "
-        "to you: anyone with it can open your journey and reflections.</p>"
-        f"{link}</section>"
-    )

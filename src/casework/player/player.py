@@ -30,13 +30,22 @@ from urllib.parse import urlencode, urlparse, urlunparse
 
 import ipywidgets as widgets
 
-from casework import views
+from casework import chart_text, views
 from casework.journey import JourneyError
-from casework.player.chart import FIRST_CHART_DELAY, ChartView, chart_description, debrief_for
+from casework.player.chart import (
+    FIRST_CHART_DELAY,
+    ChartView,
+    chart_description,
+    debrief_chart_html,
+    debrief_for,
+    ghost_picker,
+    live_chart_html,
+)
+from casework.player.coming_back import resume_html, resume_widgets
 from casework.player.handover import in_voila, kernel_loop, request_url
 from casework.player.keepers import JourneyKeeper, default_keeper
 from casework.player.writing import first_answer_panel, needs_first_answer, reflection_box
-from casework.plots import relationship_chart
+from casework.plots import debrief_charts, relationship_chart
 from casework.scenario import Ending, Scenario, Scene
 from casework.store import display_token
 from casework.trust_model import Trajectory, trajectory
@@ -125,8 +134,10 @@ class Player:
         self._save_handle: asyncio.TimerHandle | None = None
         self._confirm_restart = False
         self._ghost_step: int | None = None
+        #: The learner asked this computer to forget them (see ``_forget``).
+        self._forgotten = False
         self.journey, message = self.keeper.load(scenario)
-        self.stage = Stage.intro if not self.journey.steps else Stage.scene
+        self.stage = self._stage_on_arrival()
         self._notes_seen: set[str] = set()
         #: Scenes whose options this learner has asked to see after the first-answer question.
         self._options_seen: set[str] = set()
@@ -163,6 +174,13 @@ class Player:
 
     # --- helpers ---------------------------------------------------------------------------
 
+    def _stage_on_arrival(self) -> Stage:
+        """Where a learner who comes back lands: the step they were on (a consequence they were
+        reading, with its reflection box), the next scene, or the start."""
+        return {"intro": Stage.intro, "consequence": Stage.consequence}.get(
+            self.journey.place, Stage.scene
+        )
+
     def _button(self, label: str, action: Callable[[], None], css: str) -> widgets.Button:
         width = "100%" if css == "hm-choice" else "auto"
         button = widgets.Button(
@@ -196,7 +214,10 @@ class Player:
             self._render_ending(node, path)
             return
         self.chart.show(
-            relationship_chart(self.scenario, path), chart_description(self.scenario, path)
+            relationship_chart(self.scenario, path),
+            chart_description(self.scenario, path),
+            heading_html=live_chart_html(self.scenario),
+            text_html=chart_text.text_equivalent_html(self.scenario, [("Your path so far", path)]),
         )
         if self.stage == Stage.intro:
             begin = self._button("Begin the case", self._begin, "hm-primary")
@@ -278,9 +299,14 @@ class Player:
         )
 
     def _draw_debrief(self, path: Trajectory) -> None:
+        series = debrief_for(self.scenario, self.journey, path, self._ghost_step)
         self.chart.show(
-            debrief_for(self.scenario, self.journey, path, self._ghost_step),
+            debrief_charts(self.scenario, series),
             chart_description(self.scenario, path),
+            heading_html=debrief_chart_html(series),
+            text_html=chart_text.text_equivalent_html(
+                self.scenario, [(s.name, s.path) for s in series]
+            ),
         )
 
     def _render_ending(self, ending: Ending, path: Trajectory) -> None:
@@ -288,31 +314,7 @@ class Player:
         parts: list[widgets.Widget] = [
             widgets.HTML(views.ending_html(self.scenario, ending, self.journey))
         ]
-        options = [("Choose a decision...", -1)] + [
-            (
-                f"{views.when(self.scenario, self.scenario.scenes[s].time)}: "
-                f"{self.scenario.scenes[s].title}",
-                i,
-            )
-            for i, (s, _c) in enumerate(self.journey.path())
-            if len(self.scenario.scenes[s].choices) > 1
-        ]
-        picker = widgets.Dropdown(
-            options=options,
-            value=self._ghost_step if self._ghost_step is not None else -1,
-            description="Show the paths not taken at",
-            style={"description_width": "initial"},
-            layout=widgets.Layout(width="100%"),
-        )
-        picker.observe(self._pick_ghost, names="value")
-        parts.append(
-            widgets.HTML(
-                "<h4>What if you had chosen otherwise?</h4><p>Pick a decision to see, as dotted "
-                "lines, how the model says the relationship would have gone with each other "
-                "choice there (later choices kept as yours where the paths meet again).</p>"
-            )
-        )
-        parts.append(picker)
+        parts += ghost_picker(self.scenario, self.journey, self._ghost_step, self._pick_ghost)
         if ending.reflection is not None:
             parts.append(self._reflection_box(ending.reflection.id, ending.reflection.prompt))
         parts.append(widgets.HTML(views.downloads_html(self.scenario, self.journey)))
@@ -329,22 +331,23 @@ class Player:
         if url:
             parts = urlparse(url)
             personal = urlunparse(parts._replace(query=urlencode({"resume": token})))
-        panel = widgets.HTML(views.resume_html(display_token(token), personal))
-        code = widgets.Text(
-            description="Have a resume code?",
-            placeholder="XXXX-XXXX-...",
-            # Sent whole when the box loses focus: typed key by key, the page queues the
-            # updates behind one another and a quick Tab+Enter could resume with half a code.
-            continuous_update=False,
-            style={"description_width": "initial"},
-            layout=widgets.Layout(width="min(420px, 100%)"),
+        days = getattr(getattr(self.keeper, "store", None), "keep_days", 0)
+        html = resume_html(display_token(token), token, personal, days, self._forgotten)
+        self.resume.children = resume_widgets(
+            html, self._button, self._resume_with, None if self._forgotten else self._forget
         )
-        go = self._button(
-            "Resume with this code", lambda: self._resume_with(code.value), "hm-control"
+
+    @_guarded
+    def _forget(self) -> None:
+        """On a shared computer: this browser stops remembering the code (the page's template
+        deletes its cookie); the journey itself is untouched and the code still opens it."""
+        self._flush()
+        self._forgotten = True
+        self._render_resume()
+        self._say(
+            "This computer will no longer bring you back here. Your code and your link still "
+            "open your journey."
         )
-        row = widgets.Box([code, go])
-        row.add_class("hm-controls")
-        self.resume.children = [panel, row]
 
     @_guarded
     def _resume_with(self, code: str) -> None:
@@ -354,8 +357,9 @@ class Player:
             return
         self._flush()
         self.keeper = keeper
+        self._forgotten = False
         self.journey, message = self.keeper.load(self.scenario)
-        self.stage = Stage.scene if self.journey.steps else Stage.intro
+        self.stage = self._stage_on_arrival()
         self._ghost_step = None
         if message:
             self._error(message)
@@ -381,6 +385,8 @@ class Player:
 
     @_guarded
     def _begin(self) -> None:
+        self.journey.begin()
+        self._save()
         self.stage = Stage.scene
         self.status.value = ""
         self._render()
@@ -412,6 +418,7 @@ class Player:
 
     @_guarded
     def _continue(self) -> None:
+        self.journey.go_on()
         self._flush()
         self.stage = Stage.scene
         self._render()
