@@ -9,6 +9,7 @@ from casework.grading.preprocessors import (
     ClearMarkSchemeFromFeedback,
     autograde_preprocessors,
     generate_solution_preprocessors,
+    learner_work_as_text,
     validator_preprocessors,
 )
 
@@ -58,7 +59,17 @@ c.Execute.store_widget_state = False
 # nbclient's stand-in for the Output widget fails when widget state is off; every place
 # nbgrader runs notebooks uses the course's widget-safe Execute instead
 # (casework.grading.preprocessors.ExecuteWithoutWidgetState says why).
-c.Autograde.autograde_preprocessors = autograde_preprocessors()
+#
+# What learners write is text, never markup, on every page that shows it: formgrader shows the
+# autograded notebook inside the marker's logged-in session, and nbgrader's own templates show
+# markdown with any HTML in it live (sanitize_html, below, does not reach them). The last
+# steps of autograde make every markdown and raw cell the learner wrote show as text (every
+# character they typed, no element, link, request or maths) and keep code cells' outputs to
+# text and images (the learner's code runs in the kernel that makes them). They run after the
+# scores are saved, and only on the autograded copy: submitted/ stays as the learner sent it.
+# casework.grading.preprocessors says how; tests/test_grading_security.py tries 30 attacks in
+# learner text and 7 in outputs, in formgrader and on the feedback page, in Chromium.
+c.Autograde.autograde_preprocessors = [*autograde_preprocessors(), *learner_work_as_text()]
 c.GenerateSolution.preprocessors = generate_solution_preprocessors()
 c.Validator.preprocessors = validator_preprocessors()
 # The slowest cell (drawing the player from a saved journey) took under 1.5 s here, and under
@@ -71,12 +82,19 @@ c.Execute.timeout = 60
 
 # Autograde puts the graders' mark scheme back into the task cell (so graders see it in
 # formgrader); feedback is made from that notebook, so the mark scheme is stripped again.
+# Learner work is made to show as text again first (a notebook autograded before that step
+# existed is made safe here too; one already safe is left as it is).
 c.GenerateFeedback.preprocessors = [
     GetGrades,
+    *learner_work_as_text(),
     ClearMarkSchemeFromFeedback,
     CSSHTMLHeaderPreprocessor,
 ]
 
-# Reflections are markdown written by learners: the feedback page shows any HTML in them as
-# text, never as markup that runs (nbconvert sanitises only when asked).
+# Formgrader draws each submission with an HTMLExporter made from this configuration: the same
+# steps run there, so a submission autograded before they existed is safe to open as well.
+c.HTMLExporter.preprocessors = learner_work_as_text()
+
+# nbconvert's own templates (code cells' outputs) sanitise HTML only when asked: no script,
+# event attribute or request from an output, on the feedback page and in formgrader.
 c.HTMLExporter.sanitize_html = True

@@ -48,6 +48,8 @@ MARKED_BY_FIXTURE = {
     "installed": ("server", "slow"),
     "course_copy": ("slow",),
     "crowd_store": ("slow",),
+    "formgrader": ("server", "slow"),
+    "formgrader_without_the_fix": ("server", "slow"),
 }
 
 

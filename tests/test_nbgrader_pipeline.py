@@ -457,21 +457,3 @@ def test_feedback_never_shows_the_mark_scheme(term: Term) -> None:
             assert "Mark the" not in html and "thinking, not the path" not in html
             score = EXPECTED[student]
             assert re.search(rf"Score:\s*{score}(\.0)?\s*/\s*28", html), (student, assignment.id)
-
-
-def test_markup_in_a_reflection_is_inert_on_the_feedback_page() -> None:
-    """The exporter nbgrader's feedback uses, with the course's config, sanitises markdown."""
-    from nbconvert import HTMLExporter
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT / "exercises")).load_config()
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        nbformat.v4.new_markdown_cell(
-            'I felt <script>alert(1)</script> <img src=x onerror="alert(2)"> **stuck**'
-        )
-    ]
-    html, _ = HTMLExporter(config=config).from_notebook_node(notebook)
-    assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text
-    assert "stuck" in html
