@@ -26,6 +26,7 @@ from casework.paths import study_path_steps
 from casework.scenario import Ending, Scenario
 from casework.trust_model import trajectory
 from conftest import Server, free_port, get, running_course, seen_on, tab_to
+from page_checks import SIDEWAYS_TEXT
 
 CASES = ("clarke", "keisha", "nicholls", "project_x")
 ERROR_BANNER = "There was an error when executing cell"
@@ -49,32 +50,6 @@ DESCRIBE_FOCUS = """() => {
 CHART_POINTS = """() => Array.from(document.querySelectorAll('.hm-chart .js-plotly-plot')).map(
   plot => Array.from(plot.querySelectorAll('.scatterlayer .trace')).map(
     trace => trace.querySelectorAll('path.point').length))"""
-
-#: Anything whose text a 400 px-wide reader would have to scroll sideways to read.
-SIDEWAYS_TEXT = """() => {
-  const problems = [];
-  const root = document.scrollingElement;
-  if (root.scrollWidth > root.clientWidth + 1)
-    problems.push(`the page scrolls sideways (${root.scrollWidth} px in ${root.clientWidth} px)`);
-  const width = document.documentElement.clientWidth;
-  for (const e of document.querySelectorAll('body *')) {
-    if (e.closest('.js-plotly-plot, script, style, noscript')) continue;
-    const style = getComputedStyle(e);
-    if (style.display === 'none' || style.visibility === 'hidden') continue;
-    const text = Array.from(e.childNodes).filter(
-      n => n.nodeType === 3 && n.textContent.trim()).map(n => n.textContent.trim()).join(' ');
-    const scrolls = ['auto', 'scroll'].includes(style.overflowX)
-      && e.scrollWidth > e.clientWidth + 1 && (e.innerText || '').trim();
-    if (scrolls) problems.push(`${e.className || e.tagName} scrolls sideways: `
-      + `${e.scrollWidth} px of text in ${e.clientWidth} px`);
-    if (!text) continue;
-    const box = e.getBoundingClientRect();
-    if (box.width && (box.right > width + 1 || box.left < -1))
-      problems.push(`text runs off the screen (${Math.round(box.left)}..`
-        + `${Math.round(box.right)} px): ${text.slice(0, 60)}`);
-  }
-  return problems.slice(0, 10);
-}"""
 
 
 def focus(page: Any) -> dict[str, str]:

@@ -54,7 +54,7 @@ def test_the_table_has_every_point_and_every_dimension_escaped() -> None:
     scenario = load_case("demo")
     path = trajectory(scenario, study_path_steps(scenario))
     html = table_html(scenario, "<b>Your path</b>", path)
-    assert html.count("<tr>") == len(path.points) + 1
+    assert html.count("<tr>") == len(path.points) + 1 and "When, and the choice made" in html
     assert "&lt;b&gt;Your path&lt;/b&gt;" in html and "<b>Your path" not in html
     for dimension in scenario.case.dimensions:
         assert dimension.label.replace("'", "&#x27;") in html
