@@ -586,3 +586,38 @@ def test_a_pooled_page_still_opens_after_waiting_longer_than_the_cell_timeout(
     finally:
         context.close()
     assert "timed out" not in server.log.read_text(errors="replace")
+
+
+def test_a_preheated_page_is_ready_before_its_learner_and_brings_them_back_on_reload(
+    browser: Any, preheated_server: tuple[Server, Path]
+) -> None:
+    """The pool builds the whole player before anyone comes; the hand-over only adds what
+    depends on the learner. A reload then comes from the pool too, and finds the learner's
+    journey by the code their browser keeps (the cookie reaches the kernel with the request)."""
+    server, _ = preheated_server
+    scenario = load_case("nicholls")
+    first_scene, first_choice = study_path_steps(scenario)[0]
+    label = scenario.choice(first_scene, first_choice).label
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        pool = wait_for_pool(server)
+        page.goto(f"{server.url}/voila/render/cases/nicholls.ipynb", wait_until="commit")
+        wait_for_player(page, server)
+        assert page_kernel(page) in pool, "the page did not come from the pool"
+        page.get_by_role("button", name="Begin the case").click()
+        if scenario.scenes[first_scene].content_note:
+            page.get_by_role("button", name="Continue to the scene").click()
+        if scenario.scenes[first_scene].first_answer:
+            page.get_by_role("button", name="Show me the options").click()
+        page.get_by_role("button", name=label, exact=True).click()
+        page.locator(".hm-consequence h3", has_text=f"You chose: {label}").wait_for()
+        code = page.locator(".hm-resume code").inner_text().strip()
+        pool = wait_for_pool(server)
+        page.reload(wait_until="commit")
+        wait_for_player(page, server)
+        assert page_kernel(page) in pool, "the reloaded page did not come from the pool"
+        page.locator(".hm-consequence h3", has_text=f"You chose: {label}").wait_for()
+        assert page.locator(".hm-resume code").inner_text().strip() == code
+    finally:
+        context.close()

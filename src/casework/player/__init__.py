@@ -12,7 +12,8 @@ from casework.player.chart import CHART_CONFIG, FIRST_CHART_DELAY, ChartView, ch
 from casework.player.handover import HANDOVER_FAILED, HandoverError, in_voila, request_url
 from casework.player.keepers import FileKeeper, JourneyKeeper, StoreKeeper, default_keeper
 from casework.player.page import player_widget
-from casework.player.player import PLAIN_ERROR, SAVE_DELAY, STYLE, Player, Stage
+from casework.player.player import SAVE_DELAY, STYLE, Player
+from casework.player.stage import PLAIN_ERROR, Stage
 
 __all__ = [
     "CHART_CONFIG",

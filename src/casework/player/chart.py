@@ -53,7 +53,7 @@ class ChartView:
     (see ``FIRST_CHART_DELAY``); the words are shown at once.
     """
 
-    def __init__(self, first_delay: float = 0.0) -> None:
+    def __init__(self, first_delay: float = 0.0, *, hold_first: bool = False) -> None:
         self.output = widgets.Output(layout=widgets.Layout(width="100%"))
         self.output.add_class("hm-chart")
         #: The first chart's mime bundle (what the page draws), kept for tests and checks.
@@ -62,6 +62,9 @@ class ChartView:
         self.charts: list[dict[str, Any]] = []
         self._first_delay = first_delay
         self._pending: asyncio.TimerHandle | None = None
+        #: A preheated page holds its first chart until ``release_first`` (the learner came).
+        self._hold_first = hold_first
+        self._held: list[dict[str, Any]] | None = None
 
     def show(
         self,
@@ -90,6 +93,14 @@ class ChartView:
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None
+        if self._hold_first:
+            placeholder = (
+                f'<div class="hm-chart-placeholder" role="img" '
+                f'aria-label="{escape(description)}"></div>'
+            )
+            self._draw([*before, {"text/html": placeholder, "text/plain": description}, *after])
+            self._held = [*before, *self.charts, *after]
+            return
         delay, self._first_delay = self._first_delay, 0.0
         if delay:
             try:
@@ -105,6 +116,21 @@ class ChartView:
                 self._pending = loop.call_later(delay, self._draw, [*before, *self.charts, *after])
                 return
         self._draw([*before, *self.charts, *after])
+
+    def release_first(self) -> None:
+        """The learner has come: draw the held chart ``first_delay`` seconds from now (so it
+        follows the buttons into their page), or at once outside an event loop."""
+        self._hold_first = False
+        held, self._held = self._held, None
+        if held is None:
+            return
+        delay, self._first_delay = self._first_delay, 0.0
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._draw(held)
+            return
+        self._pending = loop.call_later(delay, self._draw, held)
 
     def _draw(self, bundles: list[dict[str, Any]]) -> None:
         """Replace what the Output holds in one state update (also from a timer, where no

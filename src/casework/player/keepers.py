@@ -147,6 +147,30 @@ class StoreKeeper:
         return StoreKeeper(self.store, code)
 
 
+class WaitingKeeper:
+    """A preheated page's keeper until its learner arrives: a new journey held in memory.
+
+    A pooled kernel builds the whole player before anyone asks for the page, so that a new
+    learner waits for nothing the server could have done earlier; who the learner is (a code
+    in the address, in this browser's cookie, or their own store on JupyterHub) is only known
+    at the hand-over, when ``Player.arrive`` swaps in the real keeper. Nothing is written
+    before then: the learner's page has not even loaded.
+    """
+
+    def __init__(self) -> None:
+        self.description = "kept in this page until the learner arrives"
+        self.token: str | None = None
+
+    def load(self, scenario: Scenario) -> tuple[Journey, str | None]:
+        return Journey.new(scenario), None
+
+    def save(self, journey: Journey) -> None:
+        """Nothing to write yet: the journey is in the player, and the hand-over follows."""
+
+    def resume(self, code: str) -> JourneyKeeper | None:
+        return None
+
+
 def default_keeper(case_id: str, folder: str | Path | None = None) -> JourneyKeeper:
     """A file beside the notebook; on hosted Voila pages, the journey store, by resume code.
 

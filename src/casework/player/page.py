@@ -14,8 +14,9 @@ from casework.player.handover import (
     request_url,
     waiting_for_learner,
 )
-from casework.player.keepers import JourneyKeeper
-from casework.player.player import PLAIN_ERROR, Player
+from casework.player.keepers import JourneyKeeper, default_keeper
+from casework.player.player import Player
+from casework.player.stage import PLAIN_ERROR
 from casework.scenario import Scenario
 
 log = logging.getLogger("casework.player")
@@ -27,29 +28,28 @@ def player_widget(
     """The player's widget for a page, also in a preheated kernel.
 
     In Voila's pool a page is run before any learner asks for it, and who the learner is
-    (their address and resume code) arrives only when Voila hands the kernel over. Waiting
-    for that inside the page's cell would hold the cell open until a learner comes, and a
-    cell open longer than the server's cell timeout (``serve.CELL_TIMEOUT_SECONDS``) breaks
-    the page the next learner gets. So the page shows a holding box at once, a thread waits
-    for the request, and the player is built into the box on the kernel's event loop as soon
-    as it comes (before the learner's browser has loaded the page's scripts).
+    (their address, their resume code) arrives only when Voila hands the kernel over. So the
+    whole player is built at once, for a new learner, with the journey held in memory
+    (``WaitingKeeper``); a thread waits for the request, and on the kernel's event loop the
+    player then only does what depends on it (``Player.arrive``): a new learner's session in
+    the store and their code, or a returning learner's journey swapped in. Waiting inside the
+    page's cell instead would hold the cell open until a learner comes, and a cell open
+    longer than the server's cell timeout (``serve.CELL_TIMEOUT_SECONDS``) breaks the page.
     """
     loop = kernel_loop()
     if keeper is not None or not waiting_for_learner() or loop is None:
         return Player(scenario, keeper, write_reflections=write_reflections).widget
-    box = widgets.VBox(
-        [widgets.HTML('<p class="hm-small" role="status">Opening the case&hellip;</p>')],
-        layout=widgets.Layout(width="100%"),
-    )
+    player = Player(scenario, write_reflections=write_reflections, waiting=True)
+    box = widgets.VBox([player.widget], layout=widgets.Layout(width="100%"))
 
     def show(message: str) -> None:
         box.children = [
             widgets.HTML(f'<div class="hm-error" role="alert"><p>{escape(message)}</p></div>')
         ]
 
-    def build() -> None:
+    def arrive() -> None:
         try:
-            box.children = [Player(scenario, write_reflections=write_reflections).widget]
+            player.arrive(default_keeper(scenario.id))
         except Exception:
             log.exception("could not open the case %s for a learner", scenario.id)
             show(PLAIN_ERROR)
@@ -61,7 +61,7 @@ def player_widget(
             log.exception("a pooled page never learned its request")
             loop.call_soon_threadsafe(show, HANDOVER_FAILED)
         else:
-            loop.call_soon_threadsafe(build)
+            loop.call_soon_threadsafe(arrive)
 
     threading.Thread(target=wait, name="casework-wait-for-learner", daemon=True).start()
     return box

@@ -22,10 +22,9 @@ import logging
 import weakref
 from collections.abc import Callable
 from datetime import datetime
-from enum import StrEnum
 from html import escape
 from importlib import resources
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode, urlparse, urlunparse
 
 import ipywidgets as widgets
@@ -43,7 +42,8 @@ from casework.player.chart import (
 )
 from casework.player.coming_back import resume_html, resume_widgets
 from casework.player.handover import in_voila, kernel_loop, request_url
-from casework.player.keepers import JourneyKeeper, default_keeper
+from casework.player.keepers import JourneyKeeper, WaitingKeeper, default_keeper
+from casework.player.stage import Stage, guarded
 from casework.player.writing import first_answer_panel, needs_first_answer, reflection_box
 from casework.plots import debrief_charts, relationship_chart
 from casework.scenario import Ending, Scenario, Scene
@@ -55,47 +55,12 @@ SAVE_DELAY = 1.0
 
 log = logging.getLogger("casework.player")
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-PLAIN_ERROR = (
-    "Something went wrong on our side. Your journey so far is saved. Try the button again; "
-    "if it keeps happening, reload the page or tell your tutor."
-)
-
 #: The player's styles (player.css beside this module), sent once with each player.
 STYLE = (
     "<style>\n"
     + resources.files("casework.player").joinpath("player.css").read_text("utf-8")
     + "</style>\n"
 )
-
-
-class Stage(StrEnum):
-    """Where the learner is on the page: what ``_render`` draws."""
-
-    #: The case's introduction and content note, before the first scene.
-    intro = "intro"
-    #: A scene with its choices (or the content note before it).
-    scene = "scene"
-    #: What followed the choice just made, with its reflection box.
-    consequence = "consequence"
-    #: An ending and its debrief.
-    ending = "ending"
-
-
-def _guarded(method: F) -> F:
-    """Every learner action: on any failure, a plain message; the details go to the log."""
-
-    @functools.wraps(method)
-    def wrapper(self: Player, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except Exception:
-            log.exception("player error in %s (case %s)", method.__name__, self.scenario.id)
-            self._error(PLAIN_ERROR)
-            return None
-
-    return wrapper  # type: ignore[return-value]
 
 
 #: Every player in this kernel, weakly held: at exit, those with a save still pending write it.
@@ -126,9 +91,11 @@ class Player:
         keeper: JourneyKeeper | None = None,
         *,
         write_reflections: bool = True,
+        waiting: bool = False,
     ) -> None:
+        """``waiting``: built in a preheated kernel before its learner came (see ``arrive``)."""
         self.scenario = scenario
-        self.keeper = keeper or default_keeper(scenario.id)
+        self.keeper = keeper or (WaitingKeeper() if waiting else default_keeper(scenario.id))
         #: In an nbgrader assignment the learner writes reflections in graded cells instead.
         self.write_reflections = write_reflections
         self._save_handle: asyncio.TimerHandle | None = None
@@ -147,7 +114,9 @@ class Player:
         self.timeline = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.story = widgets.VBox(layout=widgets.Layout(width="100%"))
         self.story.add_class("hm-story")
-        self.chart = ChartView(first_delay=FIRST_CHART_DELAY if in_voila() else 0.0)
+        self.chart = ChartView(
+            first_delay=FIRST_CHART_DELAY if in_voila() else 0.0, hold_first=waiting
+        )
         self.caption = widgets.HTML(views.chart_caption_html(scenario))
         chart_panel = widgets.VBox([self.chart.output, self.caption])
         chart_panel.add_class("hm-chartpanel")
@@ -337,7 +306,7 @@ class Player:
             html, self._button, self._resume_with, None if self._forgotten else self._forget
         )
 
-    @_guarded
+    @guarded
     def _forget(self) -> None:
         """On a shared computer: this browser stops remembering the code (the page's template
         deletes its cookie); the journey itself is untouched and the code still opens it."""
@@ -349,7 +318,30 @@ class Player:
             "open your journey."
         )
 
-    @_guarded
+    def arrive(self, keeper: JourneyKeeper) -> None:
+        """A preheated page's learner has come: keep their journey where they keep it.
+
+        For a new learner (no code, nothing stored) only the resume panel changes; the page
+        the pool built is theirs as it is. A learner coming back gets their journey and the
+        step they were on. The first chart then follows the buttons into the page.
+        """
+        journey, message = keeper.load(self.scenario)
+        self.keeper = keeper
+        returning = bool(journey.steps or journey.reflections) or journey.place != "intro"
+        if returning:
+            self.journey = journey
+            self.stage = self._stage_on_arrival()
+            self._render()
+        else:
+            journey.seed, journey.started = self.journey.seed, self.journey.started
+            self.journey = journey
+            self._save()
+        if message:
+            self._error(message)
+        self._render_resume()
+        self.chart.release_first()
+
+    @guarded
     def _resume_with(self, code: str) -> None:
         keeper = self.keeper.resume(code)
         if keeper is None:
@@ -383,7 +375,7 @@ class Player:
                     first.focus()
                     return
 
-    @_guarded
+    @guarded
     def _begin(self) -> None:
         self.journey.begin()
         self._save()
@@ -392,20 +384,20 @@ class Player:
         self._render()
         self._focus_next_action()
 
-    @_guarded
+    @guarded
     def _show_options(self, scene: Scene) -> None:
         self._flush()
         self._options_seen.add(scene.id)
         self._render()
         self._focus_next_action()
 
-    @_guarded
+    @guarded
     def _see_note(self, scene: Scene) -> None:
         self._notes_seen.add(scene.id)
         self._render()
         self._focus_next_action()
 
-    @_guarded
+    @guarded
     def _choose(self, choice_id: str) -> None:
         if self.stage != Stage.scene:
             return  # a second click on a button already answered
@@ -416,7 +408,7 @@ class Player:
         self.status.value = ""
         self._render()
 
-    @_guarded
+    @guarded
     def _continue(self) -> None:
         self.journey.go_on()
         self._flush()
@@ -424,7 +416,7 @@ class Player:
         self._render()
         self._focus_next_action()
 
-    @_guarded
+    @guarded
     def _back(self) -> None:
         if self.journey.back() is None:
             return
@@ -434,7 +426,7 @@ class Player:
         self._say("You stepped back one choice. You can choose again.")
         self._render()
 
-    @_guarded
+    @guarded
     def _restart(self) -> None:
         if not self._confirm_restart:
             self._confirm_restart = True
@@ -449,12 +441,12 @@ class Player:
         self._say("You are back at the start. Your reflections are kept.")
         self._render()
 
-    @_guarded
+    @guarded
     def _pick_ghost(self, change: dict[str, Any]) -> None:
         self._ghost_step = None if change["new"] == -1 else int(change["new"])
         self._draw_debrief(self._trajectory())
 
-    @_guarded
+    @guarded
     def _typed(self, reflection_id: str, change: dict[str, Any]) -> None:
         try:
             self.journey.reflect(reflection_id, change["new"])
