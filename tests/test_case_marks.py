@@ -20,7 +20,7 @@ from casework.catalog import list_cases
 from casework.cli import AUDIT_MARGIN
 from casework.paths import strategy_results, study_path_steps
 from casework.references import LAW
-from casework.scenario import BasisKind, Scenario
+from casework.scenario import BasisKind, Choice, Scenario, Scene
 from casework.validate import check_file
 
 ROOT = Path(__file__).parents[1]
@@ -149,3 +149,49 @@ def test_the_law_is_noted_where_it_bears(scenario: Scenario) -> None:
     for source in scenario.case.sources:
         if source.key in LAW:
             assert " ".join(source.citation.split()) == LAW[source.key]
+
+
+def _avoids_authority(scenario: Scenario) -> tuple[str | None, float]:
+    """Walk the case avoiding every use of authority the case offers a way round (the study
+    path's option elsewhere); the ending reached and the first relational line at the end."""
+    from casework.paths import walk_to_end
+
+    study = dict(study_path_steps(scenario))
+
+    def pick(scene: Scene) -> Choice:
+        avoiding = [c for c in scene.choices if "avoiding authority" in c.concepts]
+        if avoiding:
+            return avoiding[0]
+        chosen = study.get(scene.id)
+        return scenario.choice(scene.id, chosen) if chosen else scene.choices[0]
+
+    walker = walk_to_end(scenario, pick)
+    path = walker.trajectory()
+    line = next(
+        d.id
+        for d in scenario.case.dimensions
+        if d.kind.value == "relational" and d.better == "higher"
+    )
+    return path.ending, path.final[line]
+
+
+def test_avoiding_authority_never_buys_a_better_holding_ending_than_the_study_path() -> None:
+    """Signals follow the research (DESIGN.md): care and control both count, so a learner who
+    gives up every needed use of authority to keep the peace never reaches the study path's
+    ending with more trust than the worker in the study had."""
+    from casework.paths import play_study_path
+
+    offered = 0
+    for scenario in LISTED:
+        offered += sum(
+            1 for s in scenario.case.scenes for c in s.choices if "avoiding authority" in c.concepts
+        )
+        study = play_study_path(scenario)
+        line = _trust_line(scenario)
+        ending, trust = _avoids_authority(scenario)
+        if ending == study.ending:
+            assert trust <= study.trajectory.final[line] + 1e-9, (
+                f"{scenario.id}: avoiding authority ends at {trust:.1f} on '{line}', above the "
+                f"study path's {study.trajectory.final[line]:.1f}"
+            )
+    assert offered >= 3, "the cases offer the choice of avoiding authority at several decisions"
