@@ -167,12 +167,16 @@ def _avoids_authority(scenario: Scenario) -> tuple[str | None, float]:
 
     walker = walk_to_end(scenario, pick)
     path = walker.trajectory()
-    line = next(
+    return path.ending, path.final[_trust_line(scenario)]
+
+
+def _trust_line(scenario: Scenario) -> str:
+    """The case's first relational line where higher is better (the parent's trust)."""
+    return next(
         d.id
         for d in scenario.case.dimensions
         if d.kind.value == "relational" and d.better == "higher"
     )
-    return path.ending, path.final[line]
 
 
 def test_avoiding_authority_never_buys_a_better_holding_ending_than_the_study_path() -> None:
