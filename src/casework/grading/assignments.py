@@ -99,20 +99,23 @@ CLARKE = Assignment(
     title="A year with the Clarkes",
     introduction=(
         "You are Miriam, the social worker for Samantha and Oliver Clarke, whose baby Louis was "
-        "taken into foster care at birth. Over twelve months you decide how to assess the "
+        "taken into foster care at birth. Over twelve months you decide how to assess both "
         "parents, what to say in court, how to visit once Louis is home and how to begin an "
-        "ending. Then you write about the choices you made."
+        "ending. Some scenes are reported in the study and some are the course's own; the case "
+        "marks which is which. Then you write about the choices you made."
     ),
     content_note=(
-        "a newborn baby removed from his parents, an older child in care, a parent's past drug "
+        "a newborn baby removed from his parents and his months in foster care, an older child "
+        "in care, a parent's past drug "
         "and alcohol use, domestic abuse (mentioned, not described), a mother's own abuse in "
         "childhood and her time in care, and money worries. Some paths end with the case back "
         "in the family court. Nothing is described in graphic detail."
     ),
     concept_question=(
-        "In the first months Samantha shouts at Miriam through a closed door. Miriam keeps "
-        "coming back when she said she would, in the same manner, visit after visit, and the "
-        "researchers put this quality at the centre of the holding relationship that grew "
+        "In the study, Samantha at first would not let the workers into her house, and Miriam "
+        "later said she had disliked her intensely. Miriam kept going back, when she said she "
+        "would and with the same attitude each time, and the researchers, drawing on Clare "
+        "Winnicott, put this quality at the centre of the holding relationship that grew "
         "between them. What is it called?"
     ),
     concept_solution="reliability",
@@ -120,9 +123,11 @@ CLARKE = Assignment(
     section_prompts={
         "decision": (
             "Choose one decision that mattered to you. Good places to look: whether to go along "
-            "with the 'disguised compliance' label (month 2), what to say in court (month 5), "
-            "how to handle the unannounced visit (month 10), or how to raise the ending (month "
-            "12). If the player asked you when a social worker should stand publicly with a "
+            "with the 'disguised compliance' label (month 2), whether to bring Oliver into the "
+            "assessment (month 4), what to say in court (month 5), how to answer Samantha after "
+            "the unannounced visit (month 10), or how to raise the ending (month 12). If the "
+            "player asked you, before the options, what you would do, compare your first answer "
+            "with your choice. If it asked you when a social worker should stand publicly with a "
             "family against another professional's view, answer it here."
         ),
         "feelings": (
@@ -138,8 +143,9 @@ CLARKE = Assignment(
             "answer it here."
         ),
         "perspectives": (
-            "How might Samantha, Oliver and, in time, Louis describe the year? Where did your "
-            "power show: in the record, in court, at the door? Which of your assumptions did "
+            "How might Samantha, Oliver and, in time, Louis describe the year, including his six "
+            "months in foster care and his move home? Where did your power show: in the "
+            "record, in court, at the door? Which of your assumptions did "
             "the case test? If the player asked you how to hold care and control in the same "
             "relationship, answer it here."
         ),
@@ -156,12 +162,15 @@ section. Do not reward length, jargon or agreement with Miriam.
 
 **1. The decision and the dilemma.** Strong answers pick a real fork: the 'disguised compliance'
 label in month 2 (loyalty to colleagues and the assessment timetable against fairness to a
-parent who may be learning); the court in month 5 (standing with the parents against the court
-social worker, which the study calls ethical holding, against neutrality and the court's need
-for evidence); the unannounced visit in month 10 (seeing Louis's daily care against Samantha's
-fear); the ending in month 12 (other families' need for the worker's time against a careful
-ending). A 4 is frank about what could not be known when choosing, such as whether the progress
-would last after Louis came home.
+parent who may be learning); bringing Oliver in at month 4 (a father who wished he had been
+asked sooner, against the court timetable and concerns that centred on Samantha's history); the
+court in month 5 (standing with the parents against the court social worker, which the study
+calls ethical holding, against neutrality and the court's need for evidence); the reply after
+the family support worker's unannounced visit in month 10 (keeping a plan that lets workers see
+Louis's daily care, against Samantha's fear, and calm honesty against false reassurance); the
+ending in month 12 (other families' need for the worker's time against a careful ending). A 4 is
+frank about what could not be known when choosing, such as whether the progress would last after
+Louis came home.
 
 **2. Feelings and use of self.** Look for honesty about dislike, irritation, fear of getting it
 wrong, a wish to rescue, or relief when a visit was short. Miriam admitted disliking Samantha at
@@ -173,14 +182,19 @@ relied on, the idea of a reliable hate object) and names the support the learner
 parts (reliability, critical and ethical practice, immersion in ordinary family life, good
 authority combining care and control) from Ferguson et al. (2022); containment and containing
 the container (Ruch); 'disguised compliance' as a contested label; parents' accounts of what
-helps (Mason, 2012). Law and values: the Children Act 1989 (the child's welfare paramount; the
-court decides on care and on return home), the Public Law Outline timetable, the BASW Code of
-Ethics. A 4 questions an idea or the course's teaching model (what the chart cannot show) or
+helps (Mason, 2012). Law and values: the Children Act 1989 (the child's welfare paramount;
+accommodation by agreement under section 20 against a care order under section 31; the court
+decides on care and on return home; section 17 help for a child in need), the Public Law Outline
+timetable and the roles in court (the local authority, the parents' lawyers, the children's
+guardian from Cafcass, the judge), the limits of sharing records, the BASW Code of Ethics.
+Credit a learner who notices what the study does not say, such as which order Louis was on at
+home. A 4 questions an idea or the course's teaching model (what the chart cannot show) or
 explains why the learner's path differs from the study's.
 
 **4. Perspectives, power and assumptions.** Samantha's own abuse and time in care; her older
-child still in care; her fear that Louis is 'only half mine'; Oliver as a father to be
-involved; money worries and the benefits letter; who writes the record, and whether the family
+child still in care; her fear that Louis is 'only half mine'; Oliver as a father to be involved,
+who wished it had been sooner; Louis's own experience of six months with a foster carer and a
+move home; money worries and the benefits letter; who writes the record, and whether the family
 saw it. The study does not give the family's ethnicity: do not credit assumptions stated as
 facts, but do credit a learner who notices the gap and asks what difference it might make. A 4
 challenges an assumption with evidence (for example that compliance means safety, or that
