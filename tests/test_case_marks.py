@@ -47,7 +47,10 @@ LONG_CASES = {"clarke": 2, "keisha": 2}
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", normalise_quote(text).replace("\u2019", "'"))
+    """Words for comparing a quotation with its source: quotation marks around a word (the
+    sources put terms such as 'full up' in single quotes) are not part of it."""
+    words = re.findall(r"[a-z0-9']+", normalise_quote(text).replace("\u2019", "'"))
+    return [w.strip("'") for w in words if w.strip("'")]
 
 
 @cache

@@ -243,6 +243,13 @@ def lint(
         )
     study_scenes = dict(study)
     for i, scene in enumerate(case.scenes):
+        for k, who in enumerate(scene.present):
+            if who.count("(") != who.count(")"):
+                warn(
+                    ("scenes", i, "present", k),
+                    f"'{who}' in 'present' has an unclosed bracket: a comma inside [...] splits "
+                    "an entry in two; put the whole entry in quotation marks",
+                )
         if scene.basis is None:
             warn(
                 ("scenes", i, "id"),

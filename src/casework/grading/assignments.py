@@ -204,10 +204,12 @@ hostility means danger).
 moment: an urge to leave early, a parent saying everything is fine, silence in a conference, a
 door that stays half shut. Generic promises to communicate better score 1 or 2.
 
-**Overall level.** 1 describing; 2 understanding (ideas explained but not connected to the
-learner's own choices); 3 reflection (ideas connected to their choices, with insights of their
-own); 4 critical reflection (a changed view of the situation or of themselves, and why). Level 4
-is uncommon; most good work sits at 3.
+**Overall level.** One judgement of the whole piece, on Kember's levels (not an average of the
+sections): 1 habitual action (describing what happened, not yet reflecting); 2 understanding
+(ideas explained but not connected to the learner's own choices); 3 reflection (ideas connected
+to their choices, with insights of their own); 4 critical reflection (a changed view of the
+situation or of themselves, which they can account for and which changes what they conclude).
+Level 4 is uncommon; most good work sits at 3.
 
 **Autograded checks.** You may override an autograded score in formgrader, with a comment saying
 why: for instance a defensible synonym for the concept answer (such as 'consistency'), or a
@@ -221,15 +223,16 @@ KEISHA = Assignment(
     introduction=(
         "You are Keisha, a social worker visiting Karen and Amy and their two young children, "
         "where there are worries about neglect. A visit that seemed to go well leaves you, "
-        "hours later, drained and low, and you decide what to make of it. Later you take the "
-        "seat of your supervisor, Mark. Then you write about the choices you made."
+        "hours later, drained and low, and you decide what to make of it. Then Callum's school "
+        "rings with a worry about a boy of four, and later you take the seat of your "
+        "supervisor, Mark. Then you write about the choices you made."
     ),
     content_note=(
-        "concerns about the neglect of two children aged three and five; a teacher's worry "
-        "about a four-year-old's sexualised behaviour, and the possibility, never confirmed, "
-        "that he has been abused; the racism and homophobia a family may have met; and a "
-        "worker's tiredness, low mood and heavy workload. Nothing is described in graphic "
-        "detail."
+        "concerns about the neglect of two children aged three and five; a school's report of a "
+        "four-year-old's sexualised behaviour, the child protection enquiry that follows, and "
+        "the possibility, never confirmed, that he has been abused; the racism and homophobia a "
+        "family may have met; and a worker's tiredness, low mood and heavy workload. Nothing is "
+        "described in graphic detail."
     ),
     concept_question=(
         "After a visit that seemed to go smoothly, Keisha is hit, hours later, by a heavy "
@@ -243,8 +246,9 @@ KEISHA = Assignment(
         "decision": (
             "Choose one decision that mattered to you. Good places to look: what to do with the "
             "tiredness after the visit (week 1), whether the plan was made with Karen and Amy or "
-            "for them, what you did as Mark when Keisha's answers grew short, how you "
-            "approached Callum, or what you did in the week your head was too full."
+            "for them, what you did when Callum's school rang (week 4), what you did as Mark "
+            "when Keisha's answers grew short, how you approached Callum, or what you did in "
+            "the week your head was too full."
         ),
         "feelings": (
             "What did you feel during and after the visits, and as Mark in supervision? Did any "
@@ -277,7 +281,9 @@ section. Do not reward length, jargon or agreement with the briefing.
 
 **1. The decision and the dilemma.** Strong answers pick a real fork: what to do with the
 tiredness after the routine visit (wonder where it came from, offload it to a colleague, or push
-on with a firm plan); a plan made with Karen and Amy or for them; as Mark, whether to press
+on with a firm plan); a plan made with Karen and Amy or for them; when Callum's school rang,
+whether to take it to a manager for a decision on threshold, see him at once, or ask his teacher
+to find out more; as Mark, whether to press
 Keisha for answers or name what was happening; how to approach Callum; postponing a visit in a
 full week. The duties in tension: the children's needs (late and hungry at school, missed health
 checks) against the parents' exhaustion and trust; the manager's wait for a plan against time to
@@ -291,14 +297,21 @@ be checked with the family, not as proof, and names the support the learner woul
 **3. Analysis with knowledge and values.** Relevant ideas, from Ruch's briefing: projection,
 splitting, containment and a head too full, parallel process, conflict by proxy, authoritative
 against authoritarian practice, containing the container; reflection in action (Schön). Law and
-guidance: the Children Act 1989 (children in need, and enquiries where there is reasonable cause
-to suspect significant harm), Working Together to Safeguard Children on neglect, the child's
+guidance: the Children Act 1989 (section 17, children in need; section 47, enquiries where there
+is reasonable cause to suspect significant harm, and the child's wishes and feelings); Working
+Together to Safeguard Children 2023 (a manager's decision on threshold, a strategy discussion with
+police and health, who speaks with a young child, where and how, without leading questions and
+recorded in his own words; child protection conferences and parents' part in them); the child's
 right to be heard. A 4 tests the ideas, for example treating projection as a hunch rather than a
 fact, or noticing the risk of reading every feeling as the family's.
 
 **4. Perspectives, power and assumptions.** Karen was born in Britain with African-Caribbean
 heritage; Amy is White British; they are a couple who may have met racism and homophobia, from
-neighbours and from services. Keisha was born in Nigeria. Credit curiosity and humility: asking
+neighbours and from services. Keisha was born in Nigeria. Credit attention to structural racism
+and homophobia as the family may have met them, including from services; to Keisha's own
+position, carrying a local authority's power into a Black British family's home; and to whose
+behaviour gets read as hostile (reading Karen's short answers as aggression and Amy's quiet as
+distress follows the angry Black woman stereotype). Credit curiosity and humility: asking
 rather than assuming, and noticing how the worker's own culture shapes what she expects people
 to show. The children's and Callum's points of view count here. Do not credit stereotypes, even
 sympathetic ones. A 4 challenges an assumption with evidence.
@@ -308,10 +321,12 @@ moment: a drop in energy in the room, a rush to write a plan, short answers in s
 child changing the subject. Reflection must lead to action: an answer that is all feelings and
 no plan, or all plan and no feelings, cannot score 4. Generic promises score 1 or 2.
 
-**Overall level.** 1 describing; 2 understanding (ideas explained but not connected to the
-learner's own choices); 3 reflection (ideas connected to their choices, with insights of their
-own); 4 critical reflection (a changed view of the situation or of themselves, and why). Level 4
-is uncommon; most good work sits at 3.
+**Overall level.** One judgement of the whole piece, on Kember's levels (not an average of the
+sections): 1 habitual action (describing what happened, not yet reflecting); 2 understanding
+(ideas explained but not connected to the learner's own choices); 3 reflection (ideas connected
+to their choices, with insights of their own); 4 critical reflection (a changed view of the
+situation or of themselves, which they can account for and which changes what they conclude).
+Level 4 is uncommon; most good work sits at 3.
 
 **Autograded checks.** You may override an autograded score in formgrader, with a comment saying
 why: for instance a defensible answer to the concept question such as 'transference' argued in a
