@@ -56,8 +56,8 @@ LAW: dict[str, str] = {
     ),
     "uk_gdpr": (
         "UK General Data Protection Regulation (Regulation (EU) 2016/679 as retained in UK law), "
-        "Article 15 (right of access by the data subject); Data Protection Act 2018, Schedule 2 "
-        "(exemptions, including information about other people)."
+        "Article 15 (right of access by the data subject); Data Protection Act 2018, Schedules 2 "
+        "and 3 (exemptions: information about other people; serious harm, in social work data)."
     ),
     "hse_lone_working": (
         "Health and Safety Executive (2020) Protecting lone workers: how to manage the risks of "
