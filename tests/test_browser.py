@@ -384,10 +384,12 @@ def test_a_case_played_to_its_end_by_keyboard(
     first_part = first_part if isinstance(first_part, str) else first_part.text
     assert " ".join(first_part.split()[:8]) in ending_text
     assert f"at {len(steps)} of {len(steps)} decisions" in ending_text
+    # The debrief's small multiples: one chart per dimension, the study's path in the legend.
     page.wait_for_function(
-        "() => document.querySelectorAll('.hm-chart .js-plotly-plot .main-svg').length"
-        " && document.querySelector('.hm-chart .js-plotly-plot').innerHTML.includes("
+        "(panels) => document.querySelectorAll('.hm-chart .js-plotly-plot .main-svg').length"
+        " >= panels && document.querySelector('.hm-chart .hm-legend').innerText.includes("
         "'The path in the study')",
+        arg=len(scenario.case.dimensions),
         timeout=20_000,
     )
     assert_accessible(page, f"{case_id}, at the ending")

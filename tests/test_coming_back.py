@@ -55,7 +55,26 @@ def _open(page: Page, url: str) -> None:
 
 
 def _button(page: Page, name: str) -> None:
-    page.get_by_role("button", name=name).first.click()
+    """Press a button as a keyboard user does (focus, Enter): a page still laying itself out
+    under load cannot move it away from a pointer."""
+    button = page.get_by_role("button", name=name).first
+    button.wait_for(state="visible")
+    button.focus()
+    page.keyboard.press("Enter")
+
+
+def _press_exactly(page: Page, label: str) -> None:
+    button = page.get_by_role("button", name=label, exact=True)
+    button.wait_for(state="visible")
+    button.focus()
+    page.keyboard.press("Enter")
+
+
+def _continue(page: Page) -> None:
+    button = page.locator(".hm-story button", has_text=re.compile("^Continue to")).first
+    button.wait_for(state="visible")
+    button.focus()
+    page.keyboard.press("Enter")
 
 
 def _past_note_and_first_answer(page: Page, scene_id: str) -> None:
@@ -67,9 +86,9 @@ def _past_note_and_first_answer(page: Page, scene_id: str) -> None:
     for _ in range(3):
         choices.or_(note).or_(first).first.wait_for(state="visible")
         if note.count():
-            note.click()
+            _button(page, "Continue to the scene")
         elif first.count():
-            first.click()
+            _button(page, "Show me the options")
         else:
             break
     choices.wait_for(state="visible")
@@ -85,10 +104,10 @@ def _play_and_reflect(page: Page, server: Server, n: int) -> tuple[str, str, str
     for index, (scene_id, choice_id) in enumerate(steps):
         _past_note_and_first_answer(page, scene_id)
         label = SCENARIO.choice(scene_id, choice_id).label
-        page.get_by_role("button", name=label, exact=True).click()
+        _press_exactly(page, label)
         page.locator(".hm-consequence h3", has_text=f"You chose: {label}").wait_for()
         if index < len(steps) - 1:
-            page.locator(".hm-story button", has_text=re.compile("^Continue to")).click()
+            _continue(page)
     text = TEXT.format(n=n)
     page.get_by_role("textbox", name="Your reflection").fill(text)
     page.get_by_text("Saved at").wait_for()
@@ -154,7 +173,7 @@ def test_forget_me_makes_a_reload_start_afresh_and_the_old_code_still_works(
     code, label, text = _play_and_reflect(page, course_server, 2)
     assert any(c["name"] == "hm_resume" for c in context.cookies())
     assert "days after you last use them" in page.locator(".hm-resume").inner_text()
-    page.get_by_role("button", name="Forget me on this computer").click()
+    _button(page, "Forget me on this computer")
     page.get_by_text("This computer has forgotten you").wait_for()
     page.wait_for_function("() => !document.cookie.includes('hm_resume=')")
 
@@ -188,8 +207,8 @@ def _first_decision_order(page: Page) -> list[str]:
         if step_scene == scene_id:
             return [t.strip() for t in page.locator(".hm-choice").all_inner_texts()]
         label = SCENARIO.choice(step_scene, step_choice).label
-        page.get_by_role("button", name=label, exact=True).click()
-        page.locator(".hm-story button", has_text=re.compile("^Continue to")).click()
+        _press_exactly(page, label)
+        _continue(page)
     raise AssertionError("the study path never met a decision of three options")
 
 
@@ -215,8 +234,8 @@ def test_each_learner_has_their_own_order_and_keeps_it(
                 _past_note_and_first_answer(page, page_scene_id(order))
                 assert [t.strip() for t in page.locator(".hm-choice").all_inner_texts()] == order
                 # a choice, then a step back: the same order
-                page.get_by_role("button", name=order[0], exact=True).click()
-                page.get_by_role("button", name="Step back one choice").click()
+                _press_exactly(page, order[0])
+                _button(page, "Step back one choice")
                 _past_note_and_first_answer(page, page_scene_id(order))
                 assert [t.strip() for t in page.locator(".hm-choice").all_inner_texts()] == order
                 # resume by code in another browser: the same order

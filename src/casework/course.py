@@ -14,6 +14,13 @@ from casework.locations import concept_checks_file, course_dir
 from casework.paths import contrasting_path, play
 from casework.trust_model import TEACHING_MODEL_NOTE
 
+#: What each kind of account is called in the case list.
+ACCOUNT_KINDS = {
+    "study_case": "A family followed in published research",
+    "illustrative_vignette": "An illustrative example from a practice briefing",
+    "composite": "A composite, put together by the course",
+}
+
 
 def case_list_html(folder: Path | None = None) -> str:
     """An accessible list of the course's cases: title, time span, summary, content note."""
@@ -40,7 +47,13 @@ def case_list_html(folder: Path | None = None) -> str:
             "<li>"
             f"<h3>{title}</h3>"
             f"<p>{escape(case.summary)}</p>"
-            f"<p><strong>Covers:</strong> {unit} {first:g} to {last:g}; "
+            + (
+                f"<p><strong>{escape(ACCOUNT_KINDS[case.account.kind.value])}:</strong> "
+                f"{escape(case.account.description)}</p>"
+                if case.account
+                else ""
+            )
+            + f"<p><strong>Covers:</strong> {unit} {first:g} to {last:g}; "
             f"{scenario.decision_points()} decisions; {len(scenario.endings)} possible endings.</p>"
             f"<p><strong>Content note:</strong> {escape(case.content_note)}</p>"
             "</li>"
