@@ -57,21 +57,25 @@ def _open(page: Page, url: str) -> None:
 def _button(page: Page, name: str) -> None:
     """Press a button as a keyboard user does (focus, Enter): a page still laying itself out
     under load cannot move it away from a pointer."""
-    button = page.get_by_role("button", name=name).first
+    button = page.get_by_role("button", name=name).filter(visible=True).first
     button.wait_for(state="visible")
     button.focus()
     page.keyboard.press("Enter")
 
 
 def _press_exactly(page: Page, label: str) -> None:
-    button = page.get_by_role("button", name=label, exact=True)
+    button = page.get_by_role("button", name=label, exact=True).filter(visible=True).first
     button.wait_for(state="visible")
     button.focus()
     page.keyboard.press("Enter")
 
 
 def _continue(page: Page) -> None:
-    button = page.locator(".hm-story button", has_text=re.compile("^Continue to")).first
+    button = (
+        page.locator(".hm-story button", has_text=re.compile("^Continue to"))
+        .filter(visible=True)
+        .first
+    )
     button.wait_for(state="visible")
     button.focus()
     page.keyboard.press("Enter")
@@ -80,17 +84,24 @@ def _continue(page: Page) -> None:
 def _past_note_and_first_answer(page: Page, scene_id: str) -> None:
     """On to the scene's options, past its content note and its first-answer question where
     the page shows them (a page that has shown the note once does not show it again)."""
-    choices = page.locator(".hm-choice").first
-    note = page.get_by_role("button", name="Continue to the scene")
-    first = page.get_by_role("button", name="Show me the options")
-    for _ in range(3):
+    choices = page.locator(".hm-choice").filter(visible=True).first
+    note = page.get_by_role("button", name="Continue to the scene").filter(visible=True)
+    first = page.get_by_role("button", name="Show me the options").filter(visible=True)
+    for _ in range(6):
         choices.or_(note).or_(first).first.wait_for(state="visible")
-        if note.count():
-            _button(page, "Continue to the scene")
-        elif first.count():
-            _button(page, "Show me the options")
-        else:
+        if choices.count():
             break
+        for button in (note, first):
+            # The page may move on between looking and pressing (focus follows the kernel):
+            # press what is there now, and look again.
+            if button.count():
+                try:
+                    button.first.focus(timeout=2_000)
+                    page.keyboard.press("Enter")
+                except Exception:  # gone already: the next look tells
+                    pass
+                break
+        page.wait_for_timeout(200)
     choices.wait_for(state="visible")
     assert SCENARIO.scenes[scene_id].choices
 
