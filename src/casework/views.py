@@ -53,9 +53,26 @@ def paragraphs(text: str) -> str:
     return "".join(f"<p>{escape(' '.join(p.split()))}</p>" for p in parts)
 
 
+#: Weeks into a month, in words, for a scene part-way through one ("Month 6, three weeks in").
+_WEEKS_IN = {1: "a week in", 2: "two weeks in", 3: "three weeks in", 4: "four weeks in"}
+
+
 def when(scenario: Scenario, time: float) -> str:
-    unit = "Month" if scenario.case.time_unit.value == "months" else "Week"
-    return f"{unit} {time:g}"
+    """When a scene happens, as a learner reads it: "Month 6", "Month 6, three weeks in",
+    "Week 3" (a case's time can fall part-way through a month; 6.7 would mean nothing)."""
+    if scenario.case.time_unit.value != "months":
+        return f"Week {time:g}"
+    whole = int(time)
+    weeks = round((time - whole) * 4.348)
+    if weeks == 0:
+        return f"Month {whole}"
+    if weeks > 4:
+        return f"Month {whole + 1}"
+    return f"Month {whole}, {_WEEKS_IN[weeks]}"
+
+
+#: The mark of a consequence its author left unmarked (the study path's are always marked).
+COURSE_BASIS = Basis(kind=BasisKind.course)
 
 
 def basis_html(scenario: Scenario, basis: Basis | None) -> str:
@@ -208,7 +225,8 @@ def consequence_html(
         '<section class="hm-consequence" aria-labelledby="hm-consequence-title">'
         f'<h3 id="hm-consequence-title">You chose: {escape(choice.label)}</h3>'
         f"{first_answer_html(first_answer)}"
-        f"{basis_html(scenario, choice.basis)}"
+        # An unmarked consequence is the course's own: only the study's need citing.
+        f"{basis_html(scenario, choice.basis or COURSE_BASIS)}"
         f"{paragraphs(choice.consequence)}"
         f"{quotes_html(scenario, choice.quotes)}"
         f"<p><strong>Practice idea:</strong> {escape(concepts)}</p>"
@@ -253,7 +271,7 @@ def timeline_html(scenario: Scenario, journey: Journey, trajectory: Trajectory) 
     return (
         '<nav class="hm-timeline" aria-label="Your progress through the case">'
         f'<label for="hm-progress">{escape(when(scenario, now))} of '
-        f"{escape(when(scenario, last).split()[-1])}</label> "
+        f"{last:g}</label> "
         f'<progress id="hm-progress" max="100" value="{percent}">{percent}%</progress>'
         f"<details><summary>Steps so far ({len(journey.steps)})</summary>"
         f'<ol class="hm-steps">{"".join(steps)}</ol></details>'
