@@ -50,6 +50,10 @@ MARKED_BY_FIXTURE = {
     "crowd_store": ("slow",),
     "formgrader": ("server", "slow"),
     "formgrader_without_the_fix": ("server", "slow"),
+    "marking_formgrader": ("server", "slow"),
+    "room": ("browser", "server"),
+    "room_hub": ("server", "slow"),
+    "site": ("server", "slow"),
 }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from casework.journey import Journey, JourneyError
+from casework.lite import BrowserKeeper, in_browser
 from casework.player.handover import in_voila, remembered_token, request_url, resume_token
 from casework.scenario import Scenario
 from casework.store import JourneyStore, StoreError, normalise_token, shared_store
@@ -186,4 +187,9 @@ def default_keeper(case_id: str, folder: str | Path | None = None) -> JourneyKee
             reopen_latest=os.environ.get("CASEWORK_STORE_PER_LEARNER") == "1",
             remembered=kept is not None,
         )
-    return FileKeeper(Path(folder or Path.cwd()) / f"{case_id}.journey.json")
+    place = Path(folder or Path.cwd())
+    keeper = FileKeeper(place / f"{case_id}.journey.json")
+    if in_browser():
+        # The static site: the file is in the browser's own storage (casework.lite).
+        return BrowserKeeper(keeper, place)
+    return keeper
