@@ -2,32 +2,39 @@
 
 Starts the course with Voila exactly as ``casework serve`` (``make start``) configures it, then
 again with a pool of preheated kernels for the case pages (``preheat_arguments``: pool of 2
-per case page, refilled ``serve.POOL_FILL_DELAY_SECONDS`` after a kernel is taken), and
-drives Debian's headless Chromium (never a downloaded browser) to measure, on the Clarke case:
+per case page, refilled ``serve.POOL_FILL_DELAY_SECONDS`` after a kernel is taken), and, in
+the same run, as it was served before the speed work of docs/speed.md (``before_command``:
+Voila's own command, no compression or cache headers, jupyterlab-plotly's full plotly.js),
+and drives Debian's headless Chromium (never a downloaded browser) through the Clarke case:
 
-- **first choice clickable**: from navigation to the case's first button ("Begin the case")
-  being visible and live (Voila draws widgets only once the page's kernel answers), with a
-  cold browser cache: without a pool (every page view starts its kernel, as ``make start``
-  runs) and with one (a preheated kernel); also a repeat visit with the browser's cache warm,
-  and when the server finished sending the page; and, with the pool, new visitors arriving
-  one after another, more of them than the pool holds (the last ones get refilled kernels);
+- **a visit's timeline** (``pages.open_page``): HTML received, DOMContentLoaded, load, the
+  kernel's websocket open, first choice clickable ("Begin the case" visible and live: Voila
+  draws widgets only once the page's kernel answers) and the chart drawn; what it fetched
+  (requests, bytes on the wire, from the browser's cache, any third party) and how long the
+  browser's main thread was busy (and running scripts) before the first button (Chromium's
+  Performance metrics over the DevTools protocol). First visits have a cold browser cache;
+  each is followed by a repeat visit in the same browser;
+- **arrivals**: new visitors 10 s apart and 2 s apart, each staying on the page, more of them
+  than the pool holds (the later ones get refilled kernels), and a burst of 10 at once who
+  then choose together; with the pool, also a pool of 10 for the case for the burst;
 - **a choice answered**: from a click on a choice to its consequence and the chart with one
   more point on screen, p50 and p95 over at least 30 choices (the study path, then random
   ones); "Continue" to the next scene is reported apart;
 - **memory**: resident (RSS) and proportional (PSS: shared pages divided among the processes
-  sharing them) memory of one learner's kernel, after the page loads and after the choices;
-- **10 learners at once**: ten fresh browsers opening the page together, then choosing
-  together; every kernel's memory and the server's. The browsers run on this machine too, so
-  the floor's row for this is ten static pages opened at once.
+  sharing them) memory of one learner's kernel after the choices, and of the burst's kernels
+  and server. The browsers run on this machine too, so the floor has a burst row as well.
 
 The **floor** is a static HTML page showing the same first scene, with the same styles and
 the same plotly chart (plotly.js served from this machine), whose buttons answer in the
-browser alone: what no server-side approach can beat. Every time is also given as a ratio to
-that floor. Prints a table and writes ``benchmarks/results/latest.json``.
+browser alone: what no server-side approach can beat. Every time is given as a ratio to the
+floor's in the same run, then as measured. All the servers run for the whole run and every
+step (a first and a repeat visit, an arrival pattern, the choices) is taken for each of them
+in turn before the next step (``measure``), so that others' work on a shared machine falls on
+all of them alike. Prints a table and writes ``benchmarks/results/latest.json``.
 
-    .venv/bin/python benchmarks/voila_speed.py              # about 7 minutes on 2 cores
-    .venv/bin/python benchmarks/voila_speed.py --quick      # a smoke run, about 3 minutes
-    .venv/bin/python benchmarks/voila_speed.py --parts cold --out /tmp/cold.json
+    .venv/bin/python benchmarks/voila_speed.py              # 11 to 19 minutes on 2 cores
+    .venv/bin/python benchmarks/voila_speed.py --quick      # a smoke run, about 6 minutes
+    .venv/bin/python benchmarks/voila_speed.py --parts warm --fill-delay 3 --out /tmp/w.json
 
 The machine's load average is recorded: on a shared machine, compare figures within one run.
 """
@@ -45,7 +52,8 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -80,9 +88,25 @@ HOST_HEADROOM = 0.8
 # --- servers -----------------------------------------------------------------------------------
 
 
+def before_command(port: int) -> list[str]:
+    """The course as it was served before the speed work of docs/speed.md ("before"): Voila's
+    own ``voila`` command (static files uncompressed, labextensions sent with ``no-cache``,
+    Voila's scripts with no cache header) and jupyterlab-plotly's full plotly.js; the same
+    options, template and player otherwise."""
+    from casework.serve import FULL_CHART_EXTENSION, PAGE_EXTENSIONS, voila_options
+
+    program = shutil.which("voila", path=str(Path(sys.executable).parent))
+    extensions = (*PAGE_EXTENSIONS[:-1], FULL_CHART_EXTENSION)
+    return [
+        *([program] if program else [sys.executable, "-m", "voila"]),
+        *voila_options(port=port, extensions=extensions),
+    ]
+
+
 @contextmanager
-def voila(extra: Sequence[str] = ()) -> Iterator[Server]:
-    """The course under Voila, as ``casework serve`` starts it, plus ``extra`` arguments.
+def voila(extra: Sequence[str] = (), before: bool = False) -> Iterator[Server]:
+    """The course under Voila, as ``casework serve`` starts it (or as it was served before,
+    ``before_command``), plus ``extra`` arguments.
 
     Its journey store and log are in a temporary folder, removed afterwards; set
     HM_BENCH_KEEP_LOGS to a folder to keep the log there.
@@ -93,9 +117,10 @@ def voila(extra: Sequence[str] = ()) -> Iterator[Server]:
     folder = Path(tempfile.mkdtemp(prefix="hm-bench-"))
     log = folder / "voila.log"
     store = folder / "store"
+    command = before_command(port) if before else voila_command(port=port)
     try:
         with running(
-            [*voila_command(port=port), *extra],
+            [*command, *extra],
             f"http://127.0.0.1:{port}",
             log=log,
             env=voila_environment() | {"CASEWORK_DATA_DIR": str(store)},
@@ -123,22 +148,35 @@ def kernel_of(server: Server, kernel_id: str) -> psutil.Process:
 
 def wait_settled(server: Server, kernels: int, timeout: float = 240) -> float:
     """Wait until ``kernels`` kernels run and all of them are idle; seconds waited."""
+    return wait_all_settled([(server, kernels)], timeout)
+
+
+def wait_all_settled(servers: Sequence[tuple[Server, int]], timeout: float = 240) -> float:
+    """Wait until every server runs at least its number of kernels and all of them, and the
+    servers themselves, are idle (three half-second looks in a row); seconds waited."""
     started = time.monotonic()
     quiet = 0
     while time.monotonic() - started < timeout:
-        running_now = server.kernels()
-        for process in running_now:
+        enough = True
+        processes: list[psutil.Process] = []
+        for server, kernels in servers:
+            running_now = server.kernels()
+            enough &= len(running_now) >= kernels
+            processes += running_now
+            with suppress(psutil.Error):
+                processes.append(psutil.Process(server.process.pid))
+        for process in processes:
             with suppress(psutil.Error):
                 process.cpu_percent(interval=None)  # starts the count
         time.sleep(0.5)
         busy = 0.0
-        for process in running_now:
+        for process in processes:
             with suppress(psutil.Error):
                 busy += process.cpu_percent(interval=None)
-        quiet = quiet + 1 if len(running_now) >= kernels and busy < 3 * len(running_now) + 1 else 0
+        quiet = quiet + 1 if enough and busy < 3 * len(processes) + 1 else 0
         if quiet >= 3:
             return time.monotonic() - started
-    raise RuntimeError(f"{kernels} kernels did not settle within {timeout} s")
+    raise RuntimeError(f"{[k for _, k in servers]} kernels did not settle within {timeout} s")
 
 
 class StaticFloor:
@@ -279,72 +317,96 @@ async def close_page(context: Any, page: Any, server_url: str) -> None:
 
 # --- the measurements ---------------------------------------------------------------------------
 
-
-async def measure_loads(
-    browser: Any, server_url: str, repeats: int, settle: Any = None
-) -> tuple[list[dict], list[dict]]:
-    """``repeats`` first visits (cold browser cache), then one repeat visit per browser."""
-    first: list[dict] = []
-    repeat: list[dict] = []
-    for _ in range(repeats):
-        if settle:
-            settle()
-        context, page, timing = await open_page(browser, server_url + PAGE)
-        first.append(timing)
-        await leave(page, server_url)
-        if settle:
-            settle()
-        _, again, timing = await open_page(browser, server_url + PAGE, context)
-        repeat.append(timing)
-        await close_page(context, again, server_url)
-    return first, repeat
+#: What a visit's timing holds (``pages.open_page``), in the order of the page's timeline.
+TIMELINE = ("html_done", "dom_ready", "load", "ws_open", "clickable", "chart")
+#: And what it fetched and how busy the browser was.
+VISIT_FIGURES = (
+    "requests",
+    "bytes",
+    "from_cache",
+    "revalidated",
+    "task_ms",
+    "script_ms",
+    "chart_task_ms",
+)
 
 
-async def one_after_another(browser: Any, server_url: str, learners: int) -> list[dict]:
-    """``learners`` new visitors, each opening the page as soon as the one before could click:
-    more of them than the pool holds, so the last ones get kernels the pool refilled."""
-    timings = []
-    for _ in range(learners):
-        context, page, timing = await open_page(browser, server_url + PAGE)
-        timings.append(timing)
-        await close_page(context, page, server_url)
-    return timings
+def visit_figures(visits: list[dict]) -> dict[str, Any]:
+    """p50/p95/... of every timeline mark and visit figure over ``visits``."""
+    figures: dict[str, Any] = {}
+    for name in (*TIMELINE, "first_byte", *VISIT_FIGURES):
+        values = [v[name] for v in visits if v.get(name) is not None]
+        figures[f"{name}_ms" if name in (*TIMELINE, "first_byte") else name] = summary(values)
+    figures["third_party"] = sorted({h for v in visits for h in v.get("third_party", [])})
+    figures["reloaded"] = sum(1 for v in visits if v.get("reloaded"))
+    return figures
 
 
-def learner_figures(learner: dict[str, Any]) -> dict[str, Any]:
-    """What ``one_learner`` measured, as the results record it."""
-    return {
-        "click_ms": summary(learner["clicks"]),
-        "continue_ms": summary(learner["continues"]),
-        "kernel_loaded": learner["kernel_loaded"],
-        "kernel_after_choices": learner["kernel_after"],
-    }
+async def arrivals(browser: Any, url: str, learners: int, spacing: float) -> dict[str, Any]:
+    """``learners`` new visitors (cold caches), the next one ``spacing`` seconds after the
+    last (0: all at once); each stays on the page (a learner reading) until all have come.
+    More of them than the pool holds, so the later ones get kernels the pool refilled. The
+    opened pages are left open, in ``_opened``."""
 
-
-async def one_learner(browser: Any, server: Server, choices: int) -> dict[str, Any]:
-    context, page, timing = await open_page(browser, server.url + PAGE)
-    kernel = kernel_of(server, await kernel_id(page))
-    loaded = memory(kernel.pid)
-    played = await play(page, choices, seed=1)
-    after = memory(kernel.pid)
-    await close_page(context, page, server.url)
-    return {"timing": timing, "kernel_loaded": loaded, "kernel_after": after, **played}
-
-
-async def many_learners(
-    browser: Any, server: Server, learners: int, choices: int
-) -> dict[str, Any]:
-    """``learners`` cold browsers open the page at the same moment, then all choose."""
-
-    async def arrive() -> tuple[Any, Any, dict] | None:
+    async def arrive(index: int) -> tuple[Any, Any, dict] | None:
+        await asyncio.sleep(index * spacing)
         try:
-            return await open_page(browser, server.url + PAGE)
+            return await open_page(browser, url)
         except Exception as error:  # counted: a page that never came, even after a reload
             print(f"    a learner's page never became usable: {error!s:.100}", flush=True)
             return None
 
-    arrived = await asyncio.gather(*(arrive() for _ in range(learners)))
+    arrived = await asyncio.gather(*(arrive(i) for i in range(learners)))
     opened = [a for a in arrived if a is not None]
+    return {
+        "learners": learners,
+        "spacing_s": spacing,
+        "never_usable": learners - len(opened),
+        **visit_figures([t for _, _, t in opened]),
+        "raw_clickable_ms": [round(t["clickable"]) for _, _, t in opened],
+        "_opened": opened,
+    }
+
+
+async def close_all(opened: list[tuple[Any, Any, dict]], server_url: str) -> None:
+    for context, page, _ in opened:
+        await close_page(context, page, server_url)
+
+
+def learner_figures(learner: dict[str, Any]) -> dict[str, Any]:
+    """What ``one_learner`` measured, as the results record it."""
+    figures = {"click_ms": summary(learner["clicks"]), "continue_ms": summary(learner["continues"])}
+    if "kernel_loaded" in learner:
+        figures |= {
+            "kernel_loaded": learner["kernel_loaded"],
+            "kernel_after_choices": learner["kernel_after"],
+        }
+    return figures
+
+
+async def one_learner(browser: Any, target: Target, choices: int) -> dict[str, Any]:
+    context, page, timing = await open_page(browser, target.url)
+    if target.server is None:  # the floor: no kernel
+        played = await play(page, choices, seed=1, floor=True)
+        await context.close()
+        return {"timing": timing, **played}
+    kernel = kernel_of(target.server, await kernel_id(page))
+    loaded = memory(kernel.pid)
+    played = await play(page, choices, seed=1)
+    after = memory(kernel.pid)
+    await close_page(context, page, target.server.url)
+    return {"timing": timing, "kernel_loaded": loaded, "kernel_after": after, **played}
+
+
+async def burst(browser: Any, target: Target, learners: int, choices: int) -> dict[str, Any]:
+    """``learners`` cold browsers open the page at the same moment, then all choose."""
+    came = await arrivals(browser, target.url, learners, 0)
+    opened = came.pop("_opened")
+    server = target.server
+    if server is None:  # the floor: the browsers' own share of a burst
+        for context, _, _ in opened:
+            await context.close()
+        return came
     ids = [await kernel_id(page) for _, page, _ in opened]
     played = await asyncio.gather(
         *(play(page, choices, seed=i) for i, (_, page, _) in enumerate(opened)),
@@ -355,12 +417,7 @@ async def many_learners(
     for kernel in ids:
         with suppress(LookupError, psutil.Error):
             kernels.append(memory(kernel_of(server, kernel).pid))
-    result = {
-        "learners": learners,
-        "never_usable": learners - len(opened),
-        "reloaded": sum(1 for _, _, t in opened if t.get("reloaded")),
-        "clickable_ms": summary([t["clickable"] for _, _, t in opened]),
-        "html_done_ms": summary([t["html_done"] for _, _, t in opened]),
+    came |= {
         "click_ms": summary(clicks),
         "kernel_rss_mb": summary([k["rss_mb"] for k in kernels]),
         "kernel_pss_mb": summary([k["pss_mb"] for k in kernels]),
@@ -368,145 +425,169 @@ async def many_learners(
         "kernels_pss_total_mb": round(sum(k["pss_mb"] for k in kernels), 1),
         "server": memory(server.process.pid),
     }
-    for context, page, _ in opened:
-        await close_page(context, page, server.url)
-    return result
+    await close_all(opened, server.url)
+    return came
 
 
-async def floor_figures(
-    browser: Any, floor: StaticFloor, repeats: int, choices: int, learners: int
-) -> dict:
-    loads = []
-    repeat = []
-    for _ in range(repeats):
-        context, page, timing = await open_page(browser, floor.url + "/index.html")
-        loads.append(timing)
-        await page.close()
-        _, _, timing = await open_page(browser, floor.url + "/index.html", context)
-        repeat.append(timing)
-        await context.close()
-    context, page, _ = await open_page(browser, floor.url + "/index.html")
-    played = await play(page, choices, seed=1, floor=True)
-    await context.close()
-    # The browsers' own share of "learners at once": they all run on this one machine.
-    together = await asyncio.gather(
-        *(open_page(browser, floor.url + "/index.html") for _ in range(learners))
-    )
-    for context, _, _ in together:
-        await context.close()
-    return {
-        "together": {"clickable_ms": summary([t["clickable"] for _, _, t in together])},
-        "clickable_ms": summary([t["clickable"] for t in loads]),
-        "chart_ms": summary([t["chart"] for t in loads]),
-        "repeat_clickable_ms": summary([t["clickable"] for t in repeat]),
-        "click_ms": summary(played["clicks"]),
-        "continue_ms": summary(played["continues"]),
-    }
+#: What can be measured, each a server (or the floor) kept running for the whole run.
+PARTS = ("floor", "before", "before_pool", "cold", "warm", "workshop")
 
 
-def load_figures(first: list[dict], repeat: list[dict]) -> dict[str, Any]:
-    return {
-        "clickable_ms": summary([t["clickable"] for t in first]),
-        "chart_ms": summary([t["chart"] for t in first]),
-        "first_byte_ms": summary([t["first_byte"] for t in first]),
-        "html_done_ms": summary([t["html_done"] for t in first]),
-        "repeat_clickable_ms": summary([t["clickable"] for t in repeat]),
-        "raw_first_visits": first,
-    }
+@dataclass
+class Target:
+    """One configuration under measurement: its page, its server (none for the floor), its
+    idle pool (kernels to wait for), the arrival patterns and whether choices are timed."""
+
+    name: str
+    url: str
+    server: Server | None
+    kernels: int
+    patterns: tuple[str, ...]
+    choices: bool = True
 
 
-PARTS = ("floor", "cold", "warm", "together")
+def patterns(arguments: argparse.Namespace) -> list[tuple[str, int, float]]:
+    """The arrival patterns: name, learners, seconds between them (0: a burst)."""
+    return [
+        ("apart_10s", arguments.arrivals, 10.0),
+        ("apart_2s", arguments.arrivals, 2.0),
+        ("burst", arguments.burst, 0.0),
+    ]
 
 
-async def run_floor(browser: Any, arguments: argparse.Namespace) -> dict[str, Any]:
-    print("static floor ...", flush=True)
-    floor = StaticFloor()
-    try:
-        return await floor_figures(
-            browser, floor, arguments.repeats, arguments.choices, arguments.learners
-        )
-    finally:
-        floor.stop()
+def settle(targets: Sequence[Target]) -> None:
+    """Every server idle, its pool full: each measurement starts from a quiet machine."""
+    wait_all_settled([(t.server, t.kernels) for t in targets if t.server is not None])
 
 
-async def run_cold(browser: Any, arguments: argparse.Namespace) -> dict[str, Any]:
-    print("Voila as make start runs it (no pool) ...", flush=True)
-    with voila() as server:
-        wait_settled(server, 0)
-        context, page, very_first = await open_page(browser, server.url + PAGE)
-        await close_page(context, page, server.url)
-        first, repeat = await measure_loads(
-            browser, server.url, arguments.repeats, settle=lambda: wait_settled(server, 0)
-        )
-        cold = load_figures(first, repeat)
-        cold["very_first_after_start_ms"] = round(very_first["clickable"], 1)
-        wait_settled(server, 0)
-        learner = await one_learner(browser, server, arguments.choices)
-        cold |= learner_figures(learner) | {"server_one_learner": memory(server.process.pid)}
-        if "together" in arguments.parts:
-            print(f"  {arguments.learners} learners at once ...", flush=True)
-            wait_settled(server, 0)
-            cold["together"] = await many_learners(
-                browser, server, arguments.learners, arguments.together_choices
+async def measure(
+    browser: Any, arguments: argparse.Namespace, targets: list[Target]
+) -> dict[str, dict[str, Any]]:
+    """Every measurement for every target, **interleaved**: each step (a first and a repeat
+    visit, an arrival pattern, one learner's choices) runs for one target after another
+    before the next step, so that others' work on a shared machine falls on all of them
+    alike. The servers all run for the whole run (idle ones cost no CPU)."""
+    results: dict[str, dict[str, Any]] = {t.name: {} for t in targets}
+    loads: dict[str, dict[str, list[dict]]] = {t.name: {"first": [], "repeat": []} for t in targets}
+
+    def note(target: Target, part: str) -> None:
+        results[target.name].setdefault("load_average", {})[part] = [
+            round(x, 1) for x in os.getloadavg()
+        ]
+
+    print(f"first and repeat visits ({arguments.repeats} each) ...", flush=True)
+    for target in targets:
+        if target.server is not None:
+            settle(targets)
+            context, page, very_first = await open_page(browser, target.url)
+            await close_page(context, page, target.server.url)
+            results[target.name]["very_first_after_start_ms"] = round(very_first["clickable"], 1)
+    for _ in range(arguments.repeats):
+        for target in targets:
+            if "loads" not in target.patterns:
+                continue
+            note(target, "loads")
+            settle(targets)
+            context, page, timing = await open_page(browser, target.url)
+            loads[target.name]["first"].append(timing)
+            await leave(page, target.url)
+            settle(targets)
+            _, again, timing = await open_page(browser, target.url, context)
+            loads[target.name]["repeat"].append(timing)
+            await close_page(context, again, target.url)
+    for target in targets:
+        if loads[target.name]["first"]:
+            results[target.name] |= {
+                "first": visit_figures(loads[target.name]["first"]),
+                "repeat": visit_figures(loads[target.name]["repeat"]),
+                "raw_first": loads[target.name]["first"],
+            }
+    for name, learners, spacing in patterns(arguments):
+        for target in targets:
+            if name not in target.patterns:
+                continue
+            print(f"  {target.name}: {learners} learners {spacing:g} s apart ...", flush=True)
+            settle(targets)
+            note(target, name)
+            if spacing == 0:
+                results[target.name][name] = await burst(
+                    browser, target, learners, arguments.together_choices
+                )
+            else:
+                came = await arrivals(browser, target.url, learners, spacing)
+                await close_all(came.pop("_opened"), target.url)
+                results[target.name][name] = came
+    print(f"one learner's {arguments.choices} choices ...", flush=True)
+    for target in targets:
+        if target.choices:
+            settle(targets)
+            note(target, "choices")
+            results[target.name] |= learner_figures(
+                await one_learner(browser, target, arguments.choices)
             )
-        return cold
-
-
-async def run_warm(browser: Any, arguments: argparse.Namespace) -> dict[str, Any]:
-    pool_kernels = arguments.pool_size * len(case_pages())
-    print(f"Voila with preheated kernels (pool {arguments.pool_size}) ...", flush=True)
-    with voila(preheat_arguments(arguments.pool_size, fill_delay=arguments.fill_delay)) as server:
-        filled = wait_settled(server, pool_kernels)
-        idle = [memory(k.pid) for k in server.kernels()]
-        first, repeat = await measure_loads(
-            browser,
-            server.url,
-            arguments.repeats,
-            settle=lambda: wait_settled(server, pool_kernels),
-        )
-        warm = load_figures(first, repeat)
-        warm["pool_filled_s"] = round(filled, 1)
-        warm["idle_pool_kernels"] = len(idle)
-        warm["idle_pool_rss_mb"] = round(sum(k["rss_mb"] for k in idle), 1)
-        warm["idle_pool_pss_mb"] = round(sum(k["pss_mb"] for k in idle), 1)
-        wait_settled(server, pool_kernels)
-        arrivals = await one_after_another(browser, server.url, arguments.pool_size + 3)
-        warm["one_after_another_clickable_ms"] = summary([t["clickable"] for t in arrivals])
-        warm["one_after_another_raw_ms"] = [round(t["clickable"]) for t in arrivals]
-        wait_settled(server, pool_kernels)
-        learner = await one_learner(browser, server, arguments.choices)
-        warm |= learner_figures(learner)
-    if "together" in arguments.parts:
-        print(
-            f"Voila with a pool of {arguments.learners} for {arguments.learners} "
-            "learners at once ...",
-            flush=True,
-        )
-        workshop = preheat_arguments(
-            arguments.learners, only=f"cases/{CASE}", fill_delay=arguments.fill_delay
-        )
-        with voila(workshop) as server:
-            wait_settled(server, arguments.learners)
-            warm["together"] = await many_learners(
-                browser, server, arguments.learners, arguments.together_choices
-            )
-    return warm
+    return results
 
 
 async def run(arguments: argparse.Namespace) -> dict[str, Any]:
+    """Start every configuration asked for (each waited for until its pool is full and idle),
+    then measure them all, interleaved."""
     from playwright.async_api import async_playwright
 
+    all_patterns = ("loads", "apart_10s", "apart_2s", "burst")
+    pool = preheat_arguments(arguments.pool_size, fill_delay=arguments.fill_delay)
+    pool_kernels = arguments.pool_size * len(case_pages())
+    n = arguments.burst
+    workshop = preheat_arguments(n, only=f"cases/{CASE}", fill_delay=arguments.fill_delay)
+    servers: dict[str, tuple[Any, int, tuple[str, ...], bool, str]] = {
+        "before": (partial(voila, before=True), 0, ("loads",), True, "before, no pool"),
+        "before_pool": (
+            partial(voila, pool, before=True),
+            pool_kernels,
+            ("loads", "apart_2s"),
+            False,
+            f"before, pool {arguments.pool_size}",
+        ),
+        "cold": (voila, 0, all_patterns, True, "make start, no pool"),
+        "warm": (
+            partial(voila, pool),
+            pool_kernels,
+            all_patterns,
+            True,
+            f"pool {arguments.pool_size}, refilled after {arguments.fill_delay:g} s",
+        ),
+        "workshop": (partial(voila, workshop), n, ("burst",), False, f"pool {n} for the case"),
+    }
+    targets: list[Target] = []
     results: dict[str, Any] = {}
-    parts = {"floor": run_floor, "cold": run_cold, "warm": run_warm}
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            for name, part in parts.items():
-                if name in arguments.parts:
-                    results[name] = await part(browser, arguments)
-                    write_results(arguments.out.with_suffix(".partial.json"), results)
-        finally:
-            await browser.close()
+    with ExitStack() as stack:
+        floor = None
+        if "floor" in arguments.parts:
+            floor = StaticFloor()
+            stack.callback(floor.stop)
+            targets.append(Target("floor", floor.url + "/index.html", None, 0, all_patterns))
+        for name, (start, kernels, measured, choices, title) in servers.items():
+            if name not in arguments.parts:
+                continue
+            print(f"starting Voila: {title} ...", flush=True)
+            server = stack.enter_context(start())
+            filled = wait_settled(server, kernels, timeout=600)
+            results[name] = {"pool_filled_s": round(filled, 1)} if kernels else {}
+            if kernels:
+                idle = [memory(k.pid) for k in server.kernels()]
+                results[name] |= {
+                    "idle_pool_kernels": len(idle),
+                    "idle_pool_rss_mb": round(sum(k["rss_mb"] for k in idle), 1),
+                    "idle_pool_pss_mb": round(sum(k["pss_mb"] for k in idle), 1),
+                }
+            targets.append(Target(name, server.url + PAGE, server, kernels, measured, choices))
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                measured_all = await measure(browser, arguments, targets)
+            finally:
+                await browser.close()
+        for name, figures in measured_all.items():
+            results[name] = results.get(name, {}) | figures
     return results
 
 
@@ -532,86 +613,150 @@ def _get(results: dict[str, Any], column: str, path: str) -> float | None:
     return None if value is None else float(value)
 
 
-def table(results: dict[str, Any], arguments: argparse.Namespace) -> tuple[str, dict]:
-    """The table for the README: every time beside the static floor's, and as a ratio to it."""
-    n = arguments.learners
-    rows = [
-        ("first choice clickable, new visitor (ms, p50)", "clickable_ms.p50", None),
-        ("first choice clickable, new visitor (ms, max)", "clickable_ms.max", None),
-        ("first choice clickable, repeat visit (ms, p50)", "repeat_clickable_ms.p50", None),
-        ("server finished the page (ms, p50)", "html_done_ms.p50", None),
-        (
-            "one after another, beyond the pool: first choice clickable (ms, max)",
-            "one_after_another_clickable_ms.max",
-            "clickable_ms.max",
-        ),
-        ("a choice answered: consequence + chart (ms, p50)", "click_ms.p50", None),
-        ("a choice answered: consequence + chart (ms, p95)", "click_ms.p95", None),
-        ("continue to the next scene (ms, p95)", "continue_ms.p95", None),
-        (
-            f"{n} at once: first choice clickable (ms, p50)",
-            "together.clickable_ms.p50",
-            None,
-        ),
-        (
-            f"{n} at once: first choice clickable (ms, max)",
-            "together.clickable_ms.max",
-            None,
-        ),
-        (f"{n} at once: server finished the pages (ms, max)", "together.html_done_ms.max", None),
-        (f"{n} at once: a choice answered (ms, p95)", "together.click_ms.p95", "click_ms.p95"),
-    ]
-    columns = [c for c in ("cold", "warm") if c in results]
-    names = {
-        "cold": "Voila, no pool (make start)",
-        "warm": f"Voila, preheated (pool {arguments.pool_size}; {n} for the {n} at once)",
+#: The table's columns: the floor first, then the servers.
+COLUMNS = ("floor", "before", "before_pool", "cold", "warm", "workshop")
+
+
+def column_names(arguments: argparse.Namespace) -> dict[str, str]:
+    return {
+        "floor": "static floor",
+        "before": "before: no pool",
+        "before_pool": f"before: pool {arguments.pool_size}",
+        "cold": "no pool (make start)",
+        "warm": f"pool {arguments.pool_size} (make start POOL={arguments.pool_size})",
+        "workshop": f"pool {arguments.burst} for the case",
     }
-    head = ["measure", "static floor", *(names[c] for c in columns)]
-    head += [f"{'no pool' if c == 'cold' else 'preheated'} / floor" for c in columns]
+
+
+def rows(arguments: argparse.Namespace) -> list[tuple[str, str, str, str | None]]:
+    """(measure, unit, path in a column's results, path in the floor's when it differs)."""
+    a, b = arguments.arrivals, arguments.burst
+    time_rows = [
+        ("first visit: first choice clickable (p50)", "ms", "first.clickable_ms.p50", None),
+        ("first visit: first choice clickable (max)", "ms", "first.clickable_ms.max", None),
+        ("repeat visit: first choice clickable (p50)", "ms", "repeat.clickable_ms.p50", None),
+        ("first visit: HTML received (p50)", "ms", "first.html_done_ms.p50", None),
+        ("first visit: DOMContentLoaded (p50)", "ms", "first.dom_ready_ms.p50", None),
+        ("first visit: load event (p50)", "ms", "first.load_ms.p50", None),
+        ("first visit: kernel websocket open (p50)", "ms", "first.ws_open_ms.p50", None),
+        ("first visit: chart drawn (p50)", "ms", "first.chart_ms.p50", None),
+        (
+            "first visit: browser main thread busy before the first button (p50)",
+            "ms",
+            "first.task_ms.p50",
+            None,
+        ),
+        (
+            "first visit: of which running scripts (p50)",
+            "ms",
+            "first.script_ms.p50",
+            None,
+        ),
+        (
+            f"{a} learners 10 s apart: first choice clickable (p50)",
+            "ms",
+            "apart_10s.clickable_ms.p50",
+            None,
+        ),
+        (
+            f"{a} learners 10 s apart: first choice clickable (max)",
+            "ms",
+            "apart_10s.clickable_ms.max",
+            None,
+        ),
+        (
+            f"{a} learners 2 s apart: first choice clickable (p50)",
+            "ms",
+            "apart_2s.clickable_ms.p50",
+            None,
+        ),
+        (
+            f"{a} learners 2 s apart: first choice clickable (max)",
+            "ms",
+            "apart_2s.clickable_ms.max",
+            None,
+        ),
+        (
+            f"{b} at once: first choice clickable (p50)",
+            "ms",
+            "burst.clickable_ms.p50",
+            None,
+        ),
+        (f"{b} at once: first choice clickable (max)", "ms", "burst.clickable_ms.max", None),
+        (
+            f"{b} at once: server sent the last page",
+            "ms",
+            "burst.html_done_ms.max",
+            None,
+        ),
+        ("a choice answered: consequence + chart (p50)", "ms", "click_ms.p50", None),
+        ("a choice answered: consequence + chart (p95)", "ms", "click_ms.p95", None),
+        ("continue to the next scene (p95)", "ms", "continue_ms.p95", None),
+        (f"{b} at once: a choice answered (p95)", "ms", "burst.click_ms.p95", "click_ms.p95"),
+    ]
+    other_rows = [
+        ("first visit: requests", "n", "first.requests.p50", None),
+        ("first visit: transferred", "MB", "first.bytes.p50", None),
+        ("repeat visit: requests", "n", "repeat.requests.p50", None),
+        ("repeat visit: of which from the browser's cache", "n", "repeat.from_cache.p50", None),
+        ("repeat visit: transferred", "MB", "repeat.bytes.p50", None),
+        (
+            f"one learner's kernel after {arguments.choices} choices (RSS)",
+            "MB",
+            "kernel_after_choices.rss_mb",
+            "-",
+        ),
+        (
+            f"one learner's kernel after {arguments.choices} choices (PSS)",
+            "MB",
+            "kernel_after_choices.pss_mb",
+            "-",
+        ),
+        (f"{b} learners: all their kernels (PSS)", "MB", "burst.kernels_pss_total_mb", "-"),
+        (f"{b} learners: the Voila server (RSS)", "MB", "burst.server.rss_mb", "-"),
+    ]
+    return time_rows + other_rows
+
+
+def table(results: dict[str, Any], arguments: argparse.Namespace) -> tuple[str, dict, dict]:
+    """The table for the README: every time as a ratio to the static floor's in the same run,
+    then the figure itself; bytes and requests as they are."""
+    names = column_names(arguments)
+    columns = [c for c in COLUMNS if c in results]
+    head = ["measure", *(names[c] for c in columns)]
     lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
 
-    def cell(value: float | None) -> str:
-        return "–" if value is None else f"{value:.0f}"
+    def value(column: str, path: str, unit: str) -> float | None:
+        found = _get(results, column, path)
+        if found is not None and unit == "MB" and path.endswith(".p50"):
+            found /= 1e6  # bytes
+        return found
 
-    for name, path, floor_path in rows:
-        base = _get(results, "floor", floor_path or path)
-        values = [_get(results, c, path) for c in columns]
-        if all(v is None for v in values):
+    for name, unit, path, floor_path in rows(arguments):
+        values = {
+            c: value(c, path if c != "floor" else (floor_path or path), unit) for c in columns
+        }
+        if floor_path == "-":
+            values["floor"] = None
+        if all(v is None for c, v in values.items() if c != "floor"):
             continue
-        ratios = [f"{v / base:.1f}x" if v is not None and base else "–" for v in values]
-        lines.append(
-            f"| {name} | {cell(base)} | "
-            + " | ".join(map(cell, values))
-            + " | "
-            + " | ".join(ratios)
-            + " |"
-        )
-    for name, path in [
-        (
-            f"one learner's kernel after {arguments.choices} choices (MB, RSS)",
-            "kernel_after_choices.rss_mb",
-        ),
-        (
-            f"one learner's kernel after {arguments.choices} choices (MB, PSS)",
-            "kernel_after_choices.pss_mb",
-        ),
-        (f"{n} learners: all their kernels (MB, PSS)", "together.kernels_pss_total_mb"),
-        (f"{n} learners: the Voila server (MB, RSS)", "together.server.rss_mb"),
-    ]:
-        values = [_get(results, c, path) for c in columns]
-        if all(v is None for v in values):
-            continue
-        lines.append(
-            f"| {name} | no kernel | "
-            + " | ".join(map(cell, values))
-            + " | "
-            + " | ".join("–" for _ in columns)
-            + " |"
-        )
+        base = values.get("floor")
+        cells = []
+        for column in columns:
+            v = values[column]
+            if v is None:
+                cells.append("–")
+            elif unit == "ms" and base and column != "floor":
+                cells.append(f"**{v / base:.1f}x** ({v:,.0f} ms)")
+            elif unit == "MB":
+                cells.append(f"{v:,.2f} MB" if v < 100 else f"{v:,.0f} MB")
+            else:
+                cells.append(f"{v:,.0f}{' ms' if unit == 'ms' else ''}")
+        lines.append(f"| {name} ({unit}) | " + " | ".join(cells) + " |")
     hosts: dict[str, Any] = {}
-    pss = _get(results, "cold", "together.kernel_pss_mb.p50")
-    rss = _get(results, "cold", "together.kernel_rss_mb.p50")
-    server = _get(results, "cold", "together.server.rss_mb")
+    pss = _get(results, "cold", "burst.kernel_pss_mb.p50")
+    rss = _get(results, "cold", "burst.kernel_rss_mb.p50")
+    server = _get(results, "cold", "burst.server.rss_mb")
     if pss and rss and server:
         hosts = {
             "per_learner_pss_mb": pss,
@@ -625,13 +770,59 @@ def table(results: dict[str, Any], arguments: argparse.Namespace) -> tuple[str, 
             f"pages once (PSS {pss:.0f} MB a learner), {hosts['learners_per_24gb_by_rss']} if "
             f"nothing were shared (RSS {rss:.0f} MB)."
         )
-    return "\n".join(lines), hosts
+    goals = goals_met(results)
+    if goals:
+        lines.append("\nGoals (ratios to the static floor, same run):")
+        lines += [f"- {'met' if ok else 'NOT met'}: {text}" for text, ok in goals.items()]
+    return "\n".join(lines), hosts, goals
+
+
+def goals_met(results: dict[str, Any]) -> dict[str, bool]:
+    """The issue's goals, read off this run's figures."""
+
+    def ratio(column: str, path: str, floor_path: str | None = None) -> float | None:
+        v, base = _get(results, column, path), _get(results, "floor", floor_path or path)
+        return v / base if v is not None and base else None
+
+    goals: dict[str, bool] = {}
+    pooled = ratio("warm", "first.clickable_ms.p50")
+    cold = _get(results, "cold", "first.clickable_ms.p50")
+    warm = _get(results, "warm", "first.clickable_ms.p50")
+    if pooled is not None and cold is not None and warm is not None:
+        goals[
+            f"first choice clickable with a pool at most 8x the floor ({pooled:.1f}x) "
+            f"and below no pool ({warm:,.0f} vs {cold:,.0f} ms)"
+        ] = pooled <= 8 and warm < cold
+    for name in ("apart_2s", "apart_10s", "burst"):
+        c = _get(results, "cold", f"{name}.clickable_ms.p50")
+        w = _get(results, "warm", f"{name}.clickable_ms.p50")
+        if c is not None and w is not None:
+            goals[f"{name}: pool below no pool at p50 ({w:,.0f} vs {c:,.0f} ms)"] = w < c
+    for column in ("cold", "warm"):
+        repeat = ratio(column, "repeat.clickable_ms.p50")
+        if repeat is not None:
+            goals[f"{column}: a repeat visit at most 5x the floor ({repeat:.1f}x)"] = repeat <= 5
+        sent = _get(results, column, "first.bytes.p50")
+        if sent is not None:
+            goals[f"{column}: a first visit under 3 MB ({sent / 1e6:.2f} MB)"] = sent < 3e6
+        click = ratio(column, "click_ms.p95")
+        if click is not None:
+            goals[f"{column}: a choice answered at most 3x the floor at p95 ({click:.1f}x)"] = (
+                click <= 3
+            )
+    for column in COLUMNS:
+        for part in ("first", "repeat"):
+            hosts = (results.get(column, {}).get(part) or {}).get("third_party")
+            if hosts:
+                goals[f"{column} {part}: nothing from a third party ({hosts})"] = False
+    return goals
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pool-size", type=int, default=2, help="preheated kernels per case page")
-    parser.add_argument("--learners", type=int, default=10, help="learners at once")
+    parser.add_argument("--burst", type=int, default=10, help="learners arriving at once")
+    parser.add_argument("--arrivals", type=int, default=5, help="learners per arrival pattern")
     parser.add_argument(
         "--fill-delay",
         type=float,
@@ -649,18 +840,18 @@ def main() -> None:
     arguments = parser.parse_args()
     arguments.parts = set(arguments.parts.split(","))
     if arguments.quick:
-        arguments.repeats, arguments.choices = 2, 10
-        arguments.learners, arguments.together_choices = 3, 3
+        arguments.repeats, arguments.choices, arguments.arrivals = 2, 10, 3
+        arguments.burst, arguments.together_choices = 3, 3
     if not CHROMIUM.exists():
         sys.exit(f"{CHROMIUM} not found: apt-get install chromium (never `playwright install`)")
 
     load_before = os.getloadavg()
     started = time.monotonic()
     results = asyncio.run(run(arguments))
-    report, hosts = table(results, arguments)
+    report, hosts, goals = table(results, arguments)
     print()
     print(report)
-    from casework.serve import voila_command
+    from casework.serve import PAGE_EXTENSIONS, voila_options
 
     # The machine as write_results records it, and what this benchmark adds to it.
     host = machine() | {
@@ -675,10 +866,14 @@ def main() -> None:
         "benchmark": "voila_speed",
         "case": CASE,
         "settings": {
-            "make_start": voila_command()[1:],
+            "make_start": voila_options(),
+            "page_extensions": list(PAGE_EXTENSIONS),
+            "before": before_command(0)[1:],
             "preheat": preheat_arguments(arguments.pool_size, fill_delay=arguments.fill_delay),
             "pool_size": arguments.pool_size,
-            "learners_at_once": arguments.learners,
+            "fill_delay_s": arguments.fill_delay,
+            "arrivals": arguments.arrivals,
+            "burst": arguments.burst,
             "repeats": arguments.repeats,
             "choices": arguments.choices,
             "quick": arguments.quick,
@@ -688,6 +883,7 @@ def main() -> None:
         "seconds": round(time.monotonic() - started),
         "results": results,
         "hosts": hosts,
+        "goals": goals,
         "table": report,
     }
     write_results(arguments.out, document)

@@ -20,6 +20,9 @@ from casework.serve import (
     PAGE_EXTENSIONS,
     PASSED_HEADERS,
     TEMPLATE,
+    chart_extension_paths,
+    hashed_labextension_urls,
+    nodelay_kernel_connection,
 )
 
 c = get_config()  # noqa: F821 (Jupyter provides get_config when it reads this file)
@@ -38,6 +41,20 @@ c.VoilaConfiguration.template = TEMPLATE
 c.VoilaConfiguration.strip_sources = True
 c.VoilaConfiguration.show_tracebacks = False
 c.VoilaConfiguration.extension_allowlist = list(PAGE_EXTENSIONS)
+# The course's chart renderer (plotly.js's basic bundle), where the image was built with it
+# (labextension/build in the course's folder; casework.serve falls back to jupyterlab-plotly).
+c.VoilaConfiguration.extra_labextensions_path = [
+    str(path) for path in chart_extension_paths() if path.is_dir()
+]
+# Browsers keep the extensions' content-hashed files for a year without asking again (Voila
+# sends every labextension file with "no-cache"); the server's responses are compressed (see
+# tornado_settings below). docs/speed.md has what each bought under `make start`.
+c.ServerApp.static_immutable_cache = hashed_labextension_urls(
+    os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
+)
+# A page's kernel messages leave at once: without TCP_NODELAY a small message written right
+# after another waited up to 40 ms for the browser's delayed acknowledgement.
+c.ServerApp.kernel_websocket_connection_class = nodelay_kernel_connection()
 # The page request's cookies reach its kernel, which finds the learner's journey by the resume
 # code their browser keeps for that page (a reload or a reopened page comes back to the step).
 c.VoilaConfiguration.http_header_envs = list(PASSED_HEADERS)
@@ -83,7 +100,8 @@ if not EDUCATOR:
     # JupyterHub's own default for single-user servers, kept explicitly: no page of a
     # learner's server may be framed by another page on the hub's domain.
     c.ServerApp.tornado_settings = {
-        "headers": {"Content-Security-Policy": "frame-ancestors 'none'"}
+        "headers": {"Content-Security-Policy": "frame-ancestors 'none'"},
+        "compress_response": True,
     }
 else:
     # --- An educator: JupyterLab with nbgrader's formgrader --------------------------------
@@ -106,7 +124,16 @@ else:
     # (c.JupyterHub.subdomain_host) and then allow framing by the server itself. The hub
     # says which applies (HOLDING_IN_MIND_FRAME_ANCESTORS); without subdomains framing stays
     # off, because on one shared origin a framed page could be reached by any user's page.
+    # The tutor's page for seminar rooms (course/tutor.ipynb: one call into casework), put
+    # beside the exercises at every start so that it is always the course's own; Voila serves
+    # it from here, at /user/<name>/voila/render/holding-in-mind/tutor.ipynb.
+    tutor_page = course_dir() / "tutor.ipynb"
+    if tutor_page.is_file():
+        exercises.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tutor_page, exercises.parent / "tutor.ipynb")
+
     ancestors = os.environ.get("HOLDING_IN_MIND_FRAME_ANCESTORS", "'none'")
     c.ServerApp.tornado_settings = {
-        "headers": {"Content-Security-Policy": f"frame-ancestors {ancestors}"}
+        "headers": {"Content-Security-Policy": f"frame-ancestors {ancestors}"},
+        "compress_response": True,
     }

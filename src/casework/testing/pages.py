@@ -7,7 +7,10 @@ JupyterHub runs it). One copy of how a page is opened, when it counts as usable,
 choice is made and timed keeps their figures comparable: a change here changes both.
 
 Times come from the page (``performance.now()``, polled every animation frame), so they
-include the browser drawing the answer and leave out Playwright's round trips. What a page
+include the browser drawing the answer and leave out Playwright's round trips. Each visit
+also records, through Chromium's DevTools protocol, what it fetched (requests, bytes on the
+wire, what came from the browser's cache, any other host) and how long the page's main
+thread was busy, and running scripts, before its first button and before its chart. What a page
 must show next is worked out from the model (``Progress``), not read back from the page, so
 a page that shows the wrong thing fails instead of being timed. Playwright (the ``browser``
 extra) is driven here, never imported: callers pass in its objects.
@@ -17,7 +20,9 @@ from __future__ import annotations
 
 import random
 import time
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from casework.catalog import load_case
 from casework.paths import study_path_steps
@@ -25,7 +30,7 @@ from casework.scenario import Ending, Scene
 from casework.trust_model import trajectory
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext, Page
+    from playwright.async_api import Browser, BrowserContext, CDPSession, Page
 
 __all__ = [
     "CASE",
@@ -35,6 +40,7 @@ __all__ = [
     "PAGE",
     "SCENE_SHOWN",
     "Progress",
+    "Visit",
     "click_until",
     "first_scene_args",
     "open_page",
@@ -49,12 +55,24 @@ CASE = "clarke"
 PAGE = f"/voila/render/cases/{CASE}.ipynb"
 
 #: Installed into every page before it loads: marks, on the page's own clock (ms from the
-#: start of navigation), when the first button is live and when the chart is drawn. Voila
-#: draws widgets only once the page's kernel answers, so "clickable" is when a learner can
-#: first do anything.
+#: start of navigation), when the first button is live, when the chart is drawn and when the
+#: page's kernel websocket opened (``ws_open``). Voila draws widgets only once the page's
+#: kernel answers, so "clickable" is when a learner can first do anything.
 MARKS = """(() => {
   const marks = {};
   window.__marks = marks;
+  if (window.WebSocket) {
+    const Plain = window.WebSocket;
+    window.WebSocket = class extends Plain {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('open', () => {
+          if (!marks.ws_open && String(args[0]).includes('/channels'))
+            marks.ws_open = performance.now();
+        });
+      }
+    };
+  }
   const look = () => {
     if (!marks.clickable) {
       for (const b of document.querySelectorAll('button')) {
@@ -97,39 +115,132 @@ CONSEQUENCE_SHOWN = """
   return !!heading && heading.textContent.includes(args.label) && !!trace
     && trace.querySelectorAll('path.point').length === args.points;
 """
-#: Ready after Continue: the next scene's choices, or its content note, are shown.
+#: Ready after Continue: the next scene's choices, its content note, or the question it asks
+#: before showing its options (a "first answer"), are shown.
 SCENE_SHOWN = """
   const heading = document.querySelector('.hm-scene h3');
   const note = Array.from(document.querySelectorAll('.hm-story button'))
-    .find(b => b.textContent.trim() === 'Continue to the scene');
+    .find(b => ['Continue to the scene', 'Show me the options'].includes(b.textContent.trim()));
   return !!note || (!!heading && heading.textContent.includes(args.title)
     && document.querySelectorAll('.hm-choice').length === args.choices);
 """
 
 
+class Visit:
+    """What one page visit fetched, seen through Chromium's DevTools protocol (``Network``),
+    and the main thread's busy time (``Performance`` metrics) when asked for."""
+
+    def __init__(self, session: CDPSession, origin: str) -> None:
+        self.session = session
+        self.origin = origin
+        self.requests: dict[str, dict[str, Any]] = {}
+        session.on("Network.requestWillBeSent", self._sent)
+        session.on("Network.requestServedFromCache", self._cached)
+        session.on("Network.responseReceived", self._response)
+        session.on("Network.loadingFinished", self._finished)
+
+    @classmethod
+    async def start(cls, context: BrowserContext, page: Page, url: str) -> Visit:
+        session = await context.new_cdp_session(page)
+        visit = cls(session, urlsplit(url).netloc)
+        await session.send("Network.enable")
+        await session.send("Performance.enable")
+        return visit
+
+    def _sent(self, event: dict[str, Any]) -> None:
+        url = event["request"]["url"]
+        if not url.startswith(("data:", "blob:")):
+            entry = self.requests.setdefault(event["requestId"], {"bytes": 0, "cached": False})
+            entry["url"] = url
+
+    def _cached(self, event: dict[str, Any]) -> None:
+        if event["requestId"] in self.requests:
+            self.requests[event["requestId"]]["cached"] = True
+
+    def _response(self, event: dict[str, Any]) -> None:
+        entry = self.requests.get(event["requestId"])
+        if entry is not None:
+            response = event["response"]
+            entry["status"] = response.get("status")
+            entry["cached"] |= bool(
+                response.get("fromDiskCache") or response.get("fromMemoryCache")
+            )
+            headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+            entry["encoding"] = headers.get("content-encoding")
+
+    def _finished(self, event: dict[str, Any]) -> None:
+        entry = self.requests.get(event["requestId"])
+        if entry is not None:
+            entry["bytes"] = int(event.get("encodedDataLength") or 0)
+
+    async def busy(self) -> dict[str, float]:
+        """The page's main thread so far (ms): all its tasks, and running scripts."""
+        answer = await self.session.send("Performance.getMetrics")
+        metrics = {m["name"]: m["value"] for m in answer["metrics"]}
+        return {
+            "task_ms": round(metrics.get("TaskDuration", 0.0) * 1000, 1),
+            "script_ms": round(metrics.get("ScriptDuration", 0.0) * 1000, 1),
+        }
+
+    def network(self) -> dict[str, Any]:
+        """Requests so far: how many, bytes on the wire (headers included; nothing for what
+        came from the cache), how many came from the cache, were revalidated (304) or went
+        to another host than the page's."""
+        entries = list(self.requests.values())
+        return {
+            "requests": len(entries),
+            "bytes": sum(e["bytes"] for e in entries),
+            "from_cache": sum(1 for e in entries if e["cached"]),
+            "revalidated": sum(1 for e in entries if e.get("status") == 304),
+            "compressed": sum(1 for e in entries if e.get("encoding")),
+            "third_party": sorted(
+                {
+                    urlsplit(e["url"]).netloc
+                    for e in entries
+                    if urlsplit(e["url"]).netloc not in ("", self.origin)
+                }
+            ),
+        }
+
+    async def detach(self) -> None:
+        with suppress(Exception):
+            await self.session.detach()
+
+
 async def open_page(
     browser: Browser, url: str, context: BrowserContext | None = None, timeout_s: float = 100
 ) -> tuple[BrowserContext, Page, dict[str, Any]]:
-    """Open ``url`` in a fresh browser (cold cache) or ``context``; wait for its first button.
+    """Open ``url`` in a fresh browser (cold cache) or ``context``; wait for its first button
+    and its chart.
 
     Returns the context, the page and its timing in ms from the start of navigation:
-    ``clickable`` and ``chart`` (from ``MARKS``), and the navigation's ``first_byte``,
-    ``html_done`` and ``dom_ready``. A page that never finishes (Voila's lost-reply fault,
-    about one load in forty on a busy machine; cells time out after a minute) is reloaded
-    once, as a learner would, and its time counts from the first attempt (``reloaded``).
+    ``clickable``, ``chart`` and ``ws_open`` (from ``MARKS``), the navigation's
+    ``first_byte``, ``html_done``, ``dom_ready`` (DOMContentLoaded) and ``load``; what the
+    visit fetched (``Visit.network``: ``requests``, ``bytes``...); and the main thread's busy
+    time before the first button (``task_ms``, ``script_ms``) and before the chart
+    (``chart_task_ms``, ``chart_script_ms``). A page that never finishes (Voila's lost-reply
+    fault, about one load in forty on a busy machine; cells time out after a minute) is
+    reloaded once, as a learner would, and its time counts from the first attempt
+    (``reloaded``).
     """
     if context is None:
         context = await browser.new_context(viewport={"width": 1280, "height": 900})
         await context.add_init_script(MARKS)
     page = await context.new_page()
+    visit = await Visit.start(context, page, url)
     started = time.monotonic()
     reloaded = False
+    busy: dict[str, float] = {}
     for attempt in range(2):
         await page.goto(url, wait_until="commit", timeout=180_000)
         try:
             await page.wait_for_function(
-                "() => window.__marks && window.__marks.clickable && window.__marks.chart",
-                timeout=timeout_s * 1000,
+                "() => window.__marks && window.__marks.clickable", timeout=timeout_s * 1000
+            )
+            busy = await visit.busy()
+            await page.wait_for_function(
+                "() => window.__marks.chart",
+                timeout=max(1.0, timeout_s - (time.monotonic() - started)) * 1000,
             )
             break
         except Exception as error:
@@ -137,12 +248,17 @@ async def open_page(
                 marks = await page.evaluate("() => JSON.stringify(window.__marks || {})")
                 raise RuntimeError(f"{error!s:.60} (marks reached: {marks})") from error
             reloaded = True
+    at_chart = await visit.busy()
     timing: dict[str, Any] = await page.evaluate(
         """() => { const n = performance.getEntriesByType('navigation')[0] || {};
-        return {clickable: window.__marks.clickable, chart: window.__marks.chart,
+        const m = window.__marks;
+        return {clickable: m.clickable, chart: m.chart, ws_open: m.ws_open || null,
                 first_byte: n.responseStart, html_done: n.responseEnd,
-                dom_ready: n.domContentLoadedEventEnd};}"""
+                dom_ready: n.domContentLoadedEventEnd, load: n.loadEventEnd || null};}"""
     )
+    timing |= busy | {f"chart_{key}": value for key, value in at_chart.items()}
+    timing |= visit.network()
+    await visit.detach()
     if reloaded:
         waited = (time.monotonic() - started) * 1000
         timing |= {"reloaded": True, "clickable": waited, "chart": waited}
@@ -245,11 +361,16 @@ async def click_until(page: Page, selector: str, label: str, ready: str, args: A
 
 
 async def pass_note(page: Page, title: str) -> None:
-    """Pass a scene's content note, if it has one, and wait for the scene titled ``title``."""
+    """Pass a scene's content note, if it has one, and wait for the scene titled ``title``;
+    skip the question some scenes ask before their options (the learner may write nothing)."""
     note = page.locator(".hm-story button", has_text="Continue to the scene")
     if await note.count():
         await note.click()
     await page.locator(".hm-scene h3", has_text=title).wait_for(timeout=30_000)
+    first = page.locator(".hm-story button", has_text="Show me the options")
+    if await first.count():
+        await first.click()
+        await page.locator(".hm-choice").first.wait_for(timeout=30_000)
 
 
 async def restart(page: Page, path: Progress) -> None:
