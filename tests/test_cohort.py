@@ -1,4 +1,5 @@
-"""The cohort report: counts right, self-contained, escaped, and never naming anyone."""
+"""The cohort report: counts right, small counts withheld, self-contained and small, legible,
+escaped, and never naming anyone."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from casework.catalog import load_case
 from casework.cohort import (
     STOPPED,
     choice_counts,
+    flows,
     journey_files,
     read_cohort,
     report_html,
-    sankey_figure,
-    spread_figure,
 )
+from casework.cohort_charts import STUDY_BAND, Withhold, paths_svg, spread_svgs
 from casework.testing import invoke, play, play_study_path
 from casework.trust_model import Walker
 
@@ -115,33 +116,57 @@ def test_choice_counts_and_sankey_flows_add_up(submitted: Path) -> None:
     assert sorted(count for _, count, _ in choices) == [0, 1, 3][-len(choices) :]
     assert sum(chose for _, chose, _ in rows) == sum(len(p) for p in demo.paths)
 
-    sankey = sankey_figure(demo).data[0]
-    labels = list(sankey.node.label)
-    stopped = labels.index("Stopped before an ending")
-    into_stopped = sum(
-        v for t, v in zip(sankey.link.target, sankey.link.value, strict=True) if t == stopped
-    )
-    assert into_stopped == 1
-    assert STOPPED not in labels
-    out_of_start = sum(
-        v for s, v in zip(sankey.link.source, sankey.link.value, strict=True) if s == 0
-    )
-    assert out_of_start == 4
-    green = [c for c in sankey.link.color if c.startswith("rgba(0, 109, 78")]
-    assert green, "the study path's bands are not marked"
+    counted = flows(demo.scenario, demo.paths)
+    assert sum(n for (_, _, target), n in counted.items() if target == STOPPED) == 1
+    start = demo.scenario.case.scenes[0].id
+    assert sum(n for (source, _, _), n in counted.items() if source == start) == 4
+    drawn = paths_svg(demo.scenario, demo.paths, Withhold(1))
+    assert STUDY_BAND in drawn, "the study path's bands are not marked"
+    assert drawn.count("<path ") == len(counted)  # one band per flow
 
 
-def test_the_spread_shows_every_learner_the_median_and_the_study_path(submitted: Path) -> None:
-    demo = read_cohort(submitted).cases["demo"]
-    figure = spread_figure(demo)
-    dimensions = len(demo.scenario.case.dimensions)
-    assert len(figure.data) == dimensions * (demo.learners + 2)
-    names = {trace.name for trace in figure.data if trace.showlegend}
-    assert names == {
-        "One learner (each thin line)",
-        "The middle of the group (median)",
-        "The path in the study",
-    }
+def test_the_spread_shows_the_median_and_study_path_and_learners_only_when_enough() -> None:
+    scenario = load_case("demo")
+    study = list(scenario.case.study_path or [])
+    paths = [tuple(play(scenario, study[: n % len(study) + 1]).journey.path()) for n in range(6)]
+    dims = len(scenario.case.dimensions)
+    many = spread_svgs(scenario, paths, Withhold(5))
+    assert len(many) == dims
+    for _, svg in many:
+        # six learners' thin lines, the median (dotted), the study path (dashed)
+        assert svg.count("<polyline") == 6 + 1 + 1
+        assert 'stroke-dasharray="2 5"' in svg and 'stroke-dasharray="10 6"' in svg
+    few = spread_svgs(scenario, paths[:4], Withhold(5))
+    for _, svg in few:
+        assert svg.count("<polyline") == 1, "with four journeys only the study path is drawn"
+
+
+def test_withholding_hides_small_counts_and_any_count_that_gives_one_away() -> None:
+    rule = Withhold(5)
+    assert [rule.text(n) for n in (0, 1, 4, 5, 12)] == [
+        "0",
+        "fewer than 5",
+        "fewer than 5",
+        "5",
+        "12",
+    ]
+    # A table that shows its total: the one small count could be found by subtraction, so the
+    # next smallest goes too; zeros never point to anyone.
+    assert rule.table([11, 1, 0], total_shown=True) == [True, True, False]
+    assert rule.table([11, 1, 0], total_shown=False) == [False, True, False]
+    assert rule.table([6, 2, 3], total_shown=True) == [False, True, True]
+    assert Withhold(1).table([1, 2], total_shown=True) == [False, False]
+
+
+def test_a_small_group_sees_no_count_below_the_threshold(submitted: Path) -> None:
+    html = report_html(read_cohort(submitted))
+    cells = re.findall(r'<td class="number[^"]*">([^<]*)</td>', html)
+    assert not [c for c in cells if c.strip() in {"1", "2", "3", "4"}], cells
+    assert "fewer than 5" in html and "4 journey(s)" in html
+    assert "no learner's own curve is drawn" in html
+    shown = report_html(read_cohort(submitted), withhold_below=1)
+    assert "fewer than" not in shown
+    assert re.search(r'<td class="number">3</td>', shown)
 
 
 def test_the_report_names_no_one_and_holds_no_reflection(submitted: Path) -> None:
@@ -166,19 +191,34 @@ def test_the_report_escapes_case_text(submitted: Path) -> None:
     assert "onerror=alert(1)" not in html.replace("&lt;img src=x onerror=alert(1)&gt;", "")
 
 
-def test_the_report_is_self_contained(submitted: Path) -> None:
+def test_the_report_is_self_contained_and_small(submitted: Path) -> None:
     html = report_html(read_cohort(submitted))
-    assert html.count("Plotly.newPlot") == 4  # two figures per case
-    assert not re.search(r"<script[^>]+src=", html), "the page loads a script from elsewhere"
-    assert not re.search(r"<link[^>]+href=\"?https?:", html)
+    dims = len(load_case("demo").case.dimensions)
+    assert html.count("<svg") == 2 * (1 + dims)  # per case: the paths, one chart a dimension
+    assert "<script" not in html, "the page runs no script"
+    assert not re.search(r"<link[^>]+href=\"?https?:", html) and "http" not in html
     assert html.startswith("<!doctype html>") and '<html lang="en">' in html
+    assert len(html.encode()) < 150_000  # it carried 4.6 MB of plotly.js
+
+
+def test_chart_text_is_projector_size_and_legends_are_apart_from_the_charts(
+    submitted: Path,
+) -> None:
+    html = report_html(read_cohort(submitted))
+    sizes = [int(size) for size in re.findall(r'font-size="(\d+)"', html)]
+    assert sizes and min(sizes) >= 15
+    # The legend is the page's own list, after the charts: it cannot sit on an axis title.
+    for section in html.split("<h3>The relationship over the case</h3>")[1:]:
+        charts, _, after = section.partition("<ul class='legend'>")
+        assert "<svg" in charts and "<svg" not in after.split("</ul>")[0]
+        assert "legend" not in charts
 
 
 def test_the_command_writes_the_report_and_shows_progress(submitted: Path, tmp_path: Path) -> None:
     out = tmp_path / "reports" / "cohort.html"
     result = invoke(["cohort", str(submitted), "--out", str(out)])
     assert result.exit_code == 0, result.stderr
-    assert out.is_file() and out.stat().st_size > 1_000_000  # plotly.js is inside
+    assert out.is_file() and 5_000 < out.stat().st_size < 150_000
     assert "reading journeys: 6/6" in result.stderr
     assert "skipped" in result.stderr and "5 journey(s) in 2 case(s), 1 skipped" in result.stderr
     assert result.stdout == ""

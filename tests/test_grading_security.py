@@ -81,6 +81,16 @@ WITHOUT_THE_FIX = ("--LearnerTextAsText.enabled=False", "--OutputsAsText.enabled
 PAYLOAD_ID = re.compile(r"xss-\d\d")
 
 
+def _nbgrader_templates() -> str:
+    from nbgrader.server_extensions.formgrader import handlers
+
+    return str(handlers.template_path)
+
+
+#: nbgrader's own templates (its feedback page, for the control).
+NBGRADER_TEMPLATES = _nbgrader_templates()
+
+
 def payloads(trap: str) -> dict[str, str]:
     """30 attacks, by id; each element they would make carries the id, each fetch goes to
     ``trap`` (the trap server's address), and each holds words a marker must still read."""
@@ -459,7 +469,8 @@ def term(tmp_path_factory: pytest.TempPathFactory) -> Term:
     _nbgrader(tmp, course, logs, "autograde", ASSIGNMENT, "--student=early", *WITHOUT_THE_FIX)
     _enter_hand_marks(course)
     _nbgrader(tmp, course, logs, "generate_feedback", ASSIGNMENT)
-    # The control: early's feedback as nbgrader made it before the fix, in a folder of its own.
+    # The control: early's feedback as nbgrader made it before the fix (nbgrader's own page,
+    # from its own template, without the learner-text steps), in a folder of its own.
     _nbgrader(
         tmp,
         course,
@@ -468,6 +479,9 @@ def term(tmp_path_factory: pytest.TempPathFactory) -> Term:
         ASSIGNMENT,
         "--student=early",
         "--CourseDirectory.feedback_directory=feedback-without-the-fix",
+        "--GenerateFeedback.exporter_class=nbconvert.exporters.HTMLExporter",
+        "--HTMLExporter.template_name=feedback",
+        f"--HTMLExporter.extra_template_basedirs={NBGRADER_TEMPLATES}",
         "--HTMLExporter.preprocessors=[]",
         *WITHOUT_THE_FIX,
     )
@@ -919,5 +933,5 @@ def test_the_cohort_report_holds_no_reflection_text(page: Page, term: Term, tmp_
         _settle(page)
         looked = _assert_inert(page, trap, [], "the cohort report")
         assert looked["learner"] == []
-        assert page.locator(".js-plotly-plot").count() >= 2  # the figures drew
+        assert page.locator("svg.chart").count() >= 2  # the charts drew
     assert refused == [], refused

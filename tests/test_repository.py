@@ -67,3 +67,45 @@ def test_notebooks_are_committed_without_outputs_and_stay_thin() -> None:
             source = "".join(cell["source"])
             logic = [ln for ln in source.splitlines() if ln.strip() and not ln.startswith("#")]
             assert len(logic) <= 8, f"{path}: a cell of {len(logic)} lines belongs in casework"
+
+
+def test_a_term_s_personal_data_in_exercises_is_never_committed() -> None:
+    """Everything a term puts in exercises/ (students.csv, grades, feedback, moderation marks,
+    reports, learners' work) is ignored; the configuration and the sources are not. (The whole
+    term's own files are checked in tests/test_nbgrader_pipeline.py.)"""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("needs git and the repository's checkout")
+    personal = [
+        "exercises/students.csv",
+        "exercises/grades.csv",
+        "exercises/clarke-moodle.csv",
+        "exercises/clarke-canvas.csv",
+        "exercises/cohort-report.html",
+        "exercises/gradebook.db",
+        "exercises/feedback/ab1234/clarke-reflection/clarke-reflection.html",
+        "exercises/submitted/ab1234/clarke-reflection/clarke.journey.json",
+        "exercises/moderation/clarke-reflection.json",
+        "exercises/moderation/clarke-reflection-second-marking.csv",
+        "exercises/release/clarke-reflection/clarke-reflection.ipynb",
+        "exercises/notes from the exam board.docx",
+        "exercises/source/clarke-reflection/clarke.journey.json",
+    ]
+    kept = [
+        "exercises/nbgrader_config.py",
+        "exercises/source/clarke-reflection/clarke-reflection.ipynb",
+        "exercises/source/keisha-reflection/keisha-reflection.ipynb",
+    ]
+    done = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--stdin"],
+        input="\n".join(personal + kept),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert sorted(done.stdout.splitlines()) == sorted(personal)

@@ -1,2 +1,4 @@
-"""Graded coursework with nbgrader: the course's preprocessors, running nbgrader's commands,
-and the checks educators run on submissions (``casework locked-cells``)."""
+"""Graded coursework with nbgrader: the assignments and their rubric, the course's preprocessors
+and templates, running nbgrader, and the course's steps around it (a learner's check of their
+work, the record of a path, the feedback page, late penalties, moderation, grade exports; the
+``casework`` commands are in ``commands``)."""

@@ -14,26 +14,29 @@ makes. The notebooks are written without outputs.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+# Re-exported: the rubric's sections and text, where the assignments have always offered them.
+from casework.grading.rubric import SECTIONS as SECTIONS
+from casework.grading.rubric import rubric_file as rubric_file
+from casework.grading.rubric import rubric_markdown as rubric_markdown
 from casework.locations import checkout
+
+#: What nbgrader puts in place of the concept answer and of each reflection when it releases an
+#: assignment (``ClearSolutions`` in exercises/nbgrader_config.py): a sentence to complete, and
+#: the placeholder a section keeps until the learner writes (``checks`` looks for it).
+CODE_STUB = 'answer = ""  # type your one-word answer between the quotes'
+TEXT_STUB = (
+    "*Write your answer here: double-click this cell to edit it, and press Shift+Enter "
+    "when you have finished.*"
+)
 
 #: The points for each graded part (the rubric in docs/rubric.md says the same in words).
 JOURNEY_POINTS = 2
 CONCEPT_POINTS = 2
 SECTION_POINTS = 4
 LEVEL_POINTS = 4
-
-#: The five sections of the rubric: (id, heading).
-SECTIONS = (
-    ("decision", "The decision and the dilemma"),
-    ("feelings", "Feelings and use of self"),
-    ("analysis", "Analysis with knowledge and values"),
-    ("perspectives", "Perspectives, power and assumptions"),
-    ("learning", "Learning and action"),
-)
 
 
 @dataclass(frozen=True)
@@ -71,24 +74,9 @@ def _repository() -> Path:
     return root
 
 
-def rubric_file() -> Path:
-    """The rubric, ``docs/rubric.md`` in the repository."""
-    return _repository() / "docs" / "rubric.md"
-
-
 def exercises_dir() -> Path:
     """The nbgrader course root in the repository (``exercises/``)."""
     return _repository() / "exercises"
-
-
-def rubric_markdown() -> str:
-    """The learner-facing rubric: the part of docs/rubric.md between its two markers."""
-    rubric = rubric_file()
-    text = rubric.read_text(encoding="utf-8")
-    found = re.search(r"<!-- rubric:start -->\n(.*?)\n<!-- rubric:end -->", text, re.S)
-    if found is None:
-        raise ValueError(f"{rubric}: the rubric markers <!-- rubric:start/end --> are missing")
-    return found.group(1).strip()
 
 
 # --- the two assignments ------------------------------------------------------------------
@@ -211,9 +199,10 @@ to their choices, with insights of their own); 4 critical reflection (a changed 
 situation or of themselves, which they can account for and which changes what they conclude).
 Level 4 is uncommon; most good work sits at 3.
 
-**Autograded checks.** You may override an autograded score in formgrader, with a comment saying
-why: for instance a defensible synonym for the concept answer (such as 'consistency'), or a
-journey file lost through a technical fault the learner reported before the deadline.""",
+**Autograded checks.** You may override an autograded score in formgrader, and say why in the
+comment on the overall level (check cells take no comment): for instance a defensible synonym
+for the concept answer (such as 'consistency'), or a journey file lost through a technical fault
+the learner reported before the deadline. The learner's feedback says the mark was changed.""",
 )
 
 KEISHA = Assignment(
@@ -328,10 +317,16 @@ to their choices, with insights of their own); 4 critical reflection (a changed 
 situation or of themselves, which they can account for and which changes what they conclude).
 Level 4 is uncommon; most good work sits at 3.
 
-**Autograded checks.** You may override an autograded score in formgrader, with a comment saying
-why: for instance a defensible answer to the concept question such as 'transference' argued in a
-section, or a journey file lost through a technical fault the learner reported before the
-deadline.""",
+**Autograded checks.** You may override an autograded score in formgrader, and say why in the
+comment on the overall level (check cells take no comment): for instance a defensible answer to
+the concept question such as 'transference' argued in a section, or a journey file lost through a
+technical fault the learner reported before the deadline. The learner's feedback says the mark
+was changed.""",
 )
 
 ASSIGNMENTS = (CLARKE, KEISHA)
+
+
+def find_assignment(name: str) -> Assignment | None:
+    """The course's assignment called ``name`` (``clarke-reflection``), or None."""
+    return next((a for a in ASSIGNMENTS if a.id == name), None)

@@ -16,11 +16,10 @@ from casework.grading.assignments import (
     JOURNEY_POINTS,
     LEVEL_POINTS,
     SECTION_POINTS,
-    SECTIONS,
     Assignment,
     exercises_dir,
-    rubric_markdown,
 )
+from casework.grading.rubric import SECTIONS, rubric_markdown
 
 
 def _nbgrader(
@@ -79,7 +78,7 @@ def notebook(assignment: Assignment) -> nbformat.NotebookNode:
 1. Play the case in the player below, from the start to one of its endings (about 40 minutes).
 2. Answer one concept question in a single word.
 3. Read the rubric, then write five short reflective sections (about 150 to 250 words each).
-4. Save the notebook and submit it.
+4. Save the notebook, run its last cell to check your work, and submit it.
 
 **Content note.** This case involves {a.content_note} Stop whenever you need to, and talk to
 your tutor, practice educator or supervisor about anything that stays with you.
@@ -112,6 +111,26 @@ says which of the player's questions belongs to it.
 from casework.course import play_case
 
 play_case("{a.case}", "{a.journey_file}", write_reflections=False)
+""",
+            locked=True,
+        ),
+        _readonly(
+            f"{prefix}-path-record-introduction",
+            """
+### Your path as a record
+
+The cell below prints your path so far from your saved journey: each decision, what you chose,
+what the worker in the study chose there, your ending, and the debrief chart as a table. Run it
+whenever you like (it changes nothing). Your tutor reads the same record when marking section 1.
+""",
+        ),
+        _code(
+            f"{prefix}-path-record",
+            f"""
+# Prints your saved path as text: there is nothing to change here.
+from casework.grading.record import show_path_record
+
+show_path_record("{a.case}", "{a.journey_file}")
 """,
             locked=True,
         ),
@@ -224,15 +243,29 @@ the whole piece one overall level of reflection, as the last part of the rubric 
             f"""
 ## 4. Before you submit
 
-- The journey check says your journey reached an ending.
-- The concept answer cell holds your word, between the quotation marks.
-- Each of the five sections holds your own writing in place of the italic placeholder.
-- `{a.journey_file}` is still in this folder.
+Save the notebook (**Ctrl+S**, or **Cmd+S** on a Mac), then run the cell below. It reads the
+notebook as you last saved it and says what is ready and what is still to do: whether your
+journey reached an ending, whether the concept answer is one word, and which of the five
+sections are still empty. Keep `{a.journey_file}` in this folder: it is handed in with the
+notebook.
 
-Save the notebook (**Ctrl+S**, or **Cmd+S** on a Mac), then submit it as your tutor has
-explained, usually from the **Assignments** tab. Your tutor and the other markers on the
-course read your reflection; other learners do not.
+Then submit as your tutor has explained, usually with **Submit** on the **Assignments** tab. In
+a terminal, run `nbgrader submit {a.id}` from the folder that *holds* the `{a.id}` folder
+(where it was fetched, usually your home folder), not from inside it. Your tutor and the other
+markers on the course read your reflection; other learners do not.
 """,
+        )
+    )
+    cells.append(
+        _code(
+            f"{prefix}-check-my-work",
+            f"""
+# Checks your saved notebook before you submit: there is nothing to change here.
+from casework.grading.checks import check_my_work
+
+check_my_work("{a.notebook}")
+""",
+            locked=True,
         )
     )
     book: nbformat.NotebookNode = nbformat.v4.new_notebook(cells=cells)

@@ -13,7 +13,6 @@ from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 from nbgrader.converters import Autograde, GenerateSolution
 from nbgrader.preprocessors import ClearMarkScheme, Execute, GetGrades
-from nbgrader.validator import Validator
 from traitlets import Bool, List
 
 from casework.grading import escape
@@ -51,11 +50,6 @@ def generate_solution_preprocessors() -> list[Any]:
     return _without_widget_state(GenerateSolution.class_traits()["preprocessors"].default())
 
 
-def validator_preprocessors() -> list[Any]:
-    """nbgrader's validation steps, with the widget-safe Execute."""
-    return _without_widget_state(Validator.class_traits()["preprocessors"].default())
-
-
 class ClearMarkSchemeFromFeedback(ClearMarkScheme):  # type: ignore[misc]
     """nbgrader's ClearMarkScheme, declaring the one setting the feedback page passes to every
     step (without it, each run warns that ``display_data_priority`` is not recognised).
@@ -77,6 +71,13 @@ class ClearMarkSchemeFromFeedback(ClearMarkScheme):  # type: ignore[misc]
 #: else a kernel can send (HTML, markdown, LaTeX, SVG, JavaScript, diagrams) is markup.
 SHOWN_OUTPUT_TYPES = frozenset(
     {"text/plain", "image/png", "image/jpeg", "application/vnd.jupyter.widget-view+json"}
+)
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: What a page shows for a widget (the player) instead of its Python repr ("VBox(children=...)"):
+#: widget state is not stored, so no page can draw it, and the record cell says what it held.
+WIDGET_NOTE = (
+    "[The case player: it runs only in a live notebook. The record of the path is printed "
+    'further down, under "Your path as a record".]'
 )
 #: Markup an output may carry, in the order its source is kept as text when it has no text.
 MARKUP_OUTPUT_TYPES = (
@@ -146,7 +147,8 @@ class OutputsAsText(Preprocessor):
     ``width``/``height`` metadata into an unquoted attribute and its ``filenames`` metadata into
     ``src``. Here every output keeps only ``SHOWN_OUTPUT_TYPES`` (markup becomes its source as
     plain text when there is no text) and no metadata. The course's own cells print text and
-    draw a widget, so nothing of theirs is lost.
+    draw a widget, so nothing of theirs is lost; a widget's text (its Python repr) becomes
+    ``WIDGET_NOTE``, a sentence a marker can read.
     """
 
     enabled = Bool(True).tag(config=True)
@@ -159,6 +161,8 @@ class OutputsAsText(Preprocessor):
                 continue
             data = output.get("data", {})
             kept = {kind: value for kind, value in data.items() if kind in SHOWN_OUTPUT_TYPES}
+            if WIDGET_VIEW in kept:
+                kept["text/plain"] = WIDGET_NOTE
             if "text/plain" not in kept:
                 markup = next((data[kind] for kind in MARKUP_OUTPUT_TYPES if kind in data), None)
                 if markup is not None:

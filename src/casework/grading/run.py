@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -27,12 +28,19 @@ def nbgrader_environment(scratch: Path) -> dict[str, str]:
     )
 
 
-def run_nbgrader(scratch: Path, cwd: Path, *args: str, timeout: float = 600) -> str:
-    """Run one real ``nbgrader`` command from this environment; return its log."""
+def run_nbgrader(
+    scratch: Path,
+    cwd: Path,
+    *args: str,
+    timeout: float = 600,
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """Run one real ``nbgrader`` command from this environment; return its log. ``env`` adds
+    to or replaces variables (a learner's own ``HOME``, say)."""
     done = subprocess.run(
         [str(Path(sys.executable).parent / "nbgrader"), *args],
         cwd=cwd,
-        env=nbgrader_environment(scratch),
+        env={**nbgrader_environment(scratch), **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,
