@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,6 +48,9 @@ if TYPE_CHECKING:
 
 CASE = "project_x"
 LEARNERS = ("ama", "bryn")
+#: The learners of the seminar room on the hub with a PostgreSQL store (new to the database, so
+#: that nothing an earlier test stored for the others comes back to them).
+ROOM_LEARNERS = ("cai", "dilys")
 EDUCATOR = "tutor"
 PROXY_VERSION = "5"
 BIN = Path(sys.executable).parent
@@ -93,6 +97,8 @@ def _proxy_command() -> str:
 class Hub:
     server: Server
     folder: Path
+    #: The key the hub makes database passwords from (a hub with a PostgreSQL store).
+    secret: str = ""
 
     @property
     def url(self) -> str:
@@ -139,10 +145,11 @@ load_subconfig({course_config!r})
 """
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+@contextmanager
+def _running_hub(folder: Path, **settings: str) -> Iterator[Hub]:
+    """A JupyterHub on 127.0.0.1 with the course's configuration; ``settings``: more of the
+    hub's environment (the host's HOLDING_IN_MIND_* choices)."""
     proxy = _proxy_command()
-    folder = tmp_path_factory.mktemp("hub")
     port, hub_port, api_port = free_port(), free_port(), free_port()
     config = folder / "jupyterhub_config.py"
     config.write_text(
@@ -167,6 +174,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         CONFIGPROXY_AUTH_TOKEN=secrets.token_hex(32),
         HOLDING_IN_MIND_EDUCATORS=EDUCATOR,
         JUPYTER_PLATFORM_DIRS="1",
+        **settings,
     )
     env.pop("CASEWORK_DATA_DIR", None)
     env.pop("CASEWORK_DATABASE_URL", None)
@@ -183,6 +191,12 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
             yield Hub(server, folder)
     except ServerFailed as failure:
         pytest.fail(str(failure))
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    with _running_hub(tmp_path_factory.mktemp("hub")) as started:
+        yield started
 
 
 # --- learners in a real browser ---------------------------------------------------------------
@@ -509,6 +523,211 @@ def test_on_postgresql_each_learner_has_a_store_no_one_else_can_read(postgres: P
                     connection.execute(f'SELECT * FROM "{course["store_role"](other)}".{table}')
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 connection.execute("CREATE TABLE public.drop_box (text varchar)")
+
+
+# --- seminar rooms on the PostgreSQL store: learners add rows and never read them ------------
+
+
+def _connect(url: str):
+    """A plain psycopg connection as the role in a store URL."""
+    import psycopg
+
+    own = sa.engine.make_url(url)
+    return psycopg.connect(
+        host=own.host, port=own.port, dbname=own.database,
+        user=own.username, password=own.password, autocommit=True,
+    )  # fmt: skip
+
+
+def test_on_postgresql_learners_add_to_a_room_but_cannot_read_it(postgres: Postgres) -> None:
+    """Everyone may add events to a room and ask one room's status; only educators read the
+    events, and open, hold and close rooms (deploy/jupyterhub_config.py, ROOMS_SQL)."""
+    import psycopg
+
+    from casework.rooms.codes import skeleton
+    from casework.rooms.member import Joined, RoomMember
+    from casework.rooms.store import RoomError, RoomStore
+    from casework.rooms.tally import RoomTally
+
+    course = runpy.run_path(str(ROOT / "deploy" / "jupyterhub_config.py"), {"c": Config()})
+    provision, schema = course["provision_store"], course["ROOMS_SCHEMA"]
+    secret = secrets.token_hex(32)
+    tutor_url = provision(EDUCATOR, postgres.admin_url, secret, educator=True)
+    urls = {name: provision(name, postgres.admin_url, secret) for name in LEARNERS}
+    scenario = load_case(CASE)
+    steps = study_path_steps(scenario)
+    tutor_store = JourneyStore(tutor_url)
+    stores = {name: JourneyStore(url) for name, url in urls.items()}
+    try:
+        tutor = RoomStore(tutor_store, schema=schema)
+        opened = tutor.open(CASE)
+        for number, (name, store) in enumerate(stores.items()):
+            member = RoomMember(RoomStore(store, schema=schema), scenario)
+            assert member.join(opened.code.lower(), name).outcome == Joined.joined
+            assert member.sync(steps[: number + 1])
+        state = RoomTally(scenario).state(tutor.events(opened.code))
+        assert state.joined == 2 and sorted(map(len, state.paths)) == [1, 2]
+        tutor.hold(opened.code, opened.key, steps[1][0])
+        learner_rooms = RoomStore(stores[LEARNERS[0]], schema=schema)
+        info = learner_rooms.status(opened.code)
+        assert info is not None and info.held_at == steps[1][0]
+        # A learner's kernel can neither read the room nor steer it.
+        for attempt in (
+            lambda: learner_rooms.events(opened.code),
+            lambda: learner_rooms.tutor(opened.code, opened.key),
+            lambda: learner_rooms.open(CASE),
+            lambda: learner_rooms.close(opened.code, opened.key),
+        ):
+            with pytest.raises(RoomError):
+                attempt()
+        other = course["store_role"](LEARNERS[1])
+        with _connect(urls[LEARNERS[0]]) as connection:
+            for statement in (
+                f"SELECT * FROM {schema}.room_events",
+                f"SELECT learner FROM {schema}.room_events",
+                f"SELECT key_hash FROM {schema}.rooms",
+                f"UPDATE {schema}.rooms SET held_at = NULL",
+                f"DELETE FROM {schema}.room_events",
+                f"INSERT INTO {schema}.rooms (code, skeleton, case_id, key_hash, opened_at, "
+                "closes_at) VALUES ('HHHHHH', 'HHHHHH', 'x', 'x', now(), now())",
+                f'SELECT * FROM "{other}".sessions',  # nor another learner's journey
+                f'SELECT * FROM "{other}".reflections',
+            ):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    connection.execute(statement)
+            row = connection.execute(
+                f"SELECT * FROM {schema}.room_status(%s)", (skeleton(opened.code),)
+            ).fetchone()
+            assert row is not None and len(row) == 5  # code, case, status, hold, closing time
+        # The hub's tables are the migration's (each learner's own schema has a copy, unused).
+        with _connect(postgres.admin_url.replace("+psycopg", "")) as admin:
+
+            def columns(table_schema: str) -> list[tuple[str, str, str]]:
+                return admin.execute(
+                    "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                    "WHERE table_schema = %s AND table_name IN ('rooms', 'room_events') "
+                    "ORDER BY table_name, ordinal_position",
+                    (table_schema,),
+                ).fetchall()
+
+            assert columns(schema) == columns(course["store_role"](LEARNERS[0]))
+            # A room past its time: the next learner to ask closes it and its rows go.
+            admin.execute(
+                f"UPDATE {schema}.rooms SET closes_at = now() - interval '1 second' "
+                "WHERE code = %s",
+                (opened.code,),
+            )
+        info = learner_rooms.status(opened.code)
+        assert info is not None and not info.open
+        assert tutor.signature(opened.code) == (0, 0)
+        # A closed room drops what a kernel that has not noticed still sends.
+        RoomStore(stores[LEARNERS[1]], schema=schema).post(opened.code, "someone", steps[:1])
+        assert tutor.signature(opened.code) == (0, 0)
+    finally:
+        tutor_store.close()
+        for store in stores.values():
+            store.close()
+
+
+def _choose_on_the_page(page: Page, label: str) -> None:
+    """From wherever a learner's page is (the introduction, a content note, a first-answer
+    question), on to the option ``label``, pressed as a keyboard user does (focus, Enter)."""
+    steps = ("Begin the case", "Continue to the scene", "Show me the options")
+    wanted = page.get_by_role("button", name=label, exact=True).filter(visible=True)
+    ways = [page.get_by_role("button", name=name).filter(visible=True) for name in steps]
+    for _ in range(8):
+        anything = wanted
+        for way in ways:
+            anything = anything.or_(way)
+        anything.first.wait_for()
+        button = wanted if wanted.count() else next((w for w in ways if w.count()), None)
+        if button is None:
+            continue
+        button.first.focus()
+        page.keyboard.press("Enter")
+        if button is wanted:
+            return
+        page.wait_for_timeout(300)
+    raise AssertionError(f"the page never offered {label!r}")
+
+
+@pytest.fixture(scope="module")
+def room_hub(tmp_path_factory: pytest.TempPathFactory, postgres: Postgres) -> Iterator[Hub]:
+    """A hub whose journey store is PostgreSQL: one role per person, rooms shared."""
+    secret = secrets.token_hex(32)
+    with _running_hub(
+        tmp_path_factory.mktemp("room-hub"),
+        HOLDING_IN_MIND_STORE_ADMIN_URL=postgres.admin_url,
+        HOLDING_IN_MIND_STORE_SECRET=secret,
+    ) as started:
+        started.secret = secret
+        yield started
+
+
+def test_on_the_hub_two_learners_and_a_tutor_share_a_room_only_the_tutor_reads(
+    browser: Browser, room_hub: Hub, postgres: Postgres
+) -> None:
+    """The tutor opens a room on the tutor's page in their own server; two learners follow
+    the room's link (through the hub's user-redirect, to their own servers) and choose; the
+    tutor's view counts them; learners' roles cannot read the room's rows or each other's
+    journeys."""
+    import psycopg
+
+    hub = room_hub
+    scenario = load_case(CASE)
+    s1, c1 = study_path_steps(scenario)[0]
+    contexts = []
+    try:
+        context, tutor = _log_in(browser, hub, EDUCATOR, "lab")
+        contexts.append(context)
+        tutor.goto(f"{hub.url}/user/{EDUCATOR}/voila/render/holding-in-mind/tutor.ipynb")
+        tutor.get_by_label("Case").select_option(label=scenario.title)
+        tutor.get_by_role("button", name="Open a room").click()
+        code = tutor.locator("[data-hm-room-code]").get_attribute("data-hm-room-code")
+        assert code
+        link = tutor.locator(f'a[href*="room={code}"]').first.get_attribute("href")
+        assert link and "/hub/user-redirect/voila/render/cases/" in link
+        for name in ROOM_LEARNERS:
+            context, page = _log_in(browser, hub, name, "voila/render/index.ipynb")
+            contexts.append(context)
+            page.goto(link)
+            page.wait_for_url(f"**/user/{name}/voila/render/cases/{CASE}.ipynb?room={code}")
+            page.get_by_text("You are in your tutor").wait_for()
+            _choose_on_the_page(page, scenario.choice(s1, c1).label)
+            page.get_by_text("You chose:").wait_for()
+        tutor.wait_for_function(
+            "([scene]) => document.querySelector('[data-hm-joined-count=\"2\"]') && "
+            'document.querySelector(`[data-hm-decision="${scene}"]`)'
+            ".getAttribute('data-hm-answered') === '2'",
+            arg=[s1],
+            timeout=60_000,
+        )
+        assert "(2 so far)" in tutor.inner_text(f'[data-hm-decision="{s1}"]')  # withheld
+        # What the rooms' schema holds, read as the tutor's role: ids from the case, no more.
+        course = runpy.run_path(str(ROOT / "deploy" / "jupyterhub_config.py"), {"c": Config()})
+        schema = course["ROOMS_SCHEMA"]
+        tutor_url = course["provision_store"](
+            EDUCATOR, postgres.admin_url, hub.secret, educator=True
+        )
+        with _connect(tutor_url) as connection:
+            rows = connection.execute(
+                f"SELECT learner, decision, option FROM {schema}.room_events WHERE room = %s",
+                (code,),
+            ).fetchall()
+        assert len({learner for learner, _, _ in rows}) == 2
+        assert {(d, o) for _, d, o in rows} == {(scenario.case.start, ""), (s1, c1)}
+        for name in ROOM_LEARNERS:
+            url = course["provision_store"](name, postgres.admin_url, hub.secret)
+            other = course["store_role"](next(n for n in ROOM_LEARNERS if n != name))
+            with _connect(url) as connection:
+                for statement in (f"SELECT * FROM {schema}.room_events",
+                                  f"SELECT * FROM {schema}.rooms",
+                                  f'SELECT * FROM "{other}".steps'):  # fmt: skip
+                    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                        connection.execute(statement)
+    finally:
+        for context in contexts:
+            context.close()
 
 
 # --- the deployment files agree with each other --------------------------------------------

@@ -116,9 +116,7 @@ def test_the_chart_gains_a_point_per_choice_and_says_it_is_a_model(learner: Lear
     assert points() == 3
     chart = learner.player.chart.current
     # The note now stands in the chart's own words beneath it (HTML, which wraps on a phone).
-    beside = " ".join(
-        o["data"].get("text/html", "") for o in learner.player.chart.output.outputs
-    )
+    beside = " ".join(o["data"].get("text/html", "") for o in learner.player.chart.output.outputs)
     assert "A teaching model, not a prediction" in beside
     assert chart["text/plain"].startswith("Relationship chart (a teaching model, not a prediction)")
     hover = chart["application/vnd.plotly.v1+json"]["data"][0]["hovertext"]

@@ -33,7 +33,7 @@ def demo():
 
 
 def test_a_new_database_is_migrated_to_the_latest_schema(store: JourneyStore) -> None:
-    assert store.revision() == "0003"
+    assert store.revision() == "0004"
     with store.engine.connect() as connection:
         mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar_one()
     assert mode == "wal"
@@ -54,12 +54,12 @@ def test_the_upgrade_from_the_first_schema_keeps_the_data(tmp_path: Path, demo) 
         )
     old.close()
     upgraded = JourneyStore(url)
-    assert upgraded.revision() == "0003"
+    assert upgraded.revision() == "0004"
     assert upgraded.counts() == {"sessions": 1, "steps": 1, "reflections": 0}
     columns = {c["name"] for c in sa.inspect(upgraded.engine).get_columns("sessions")}
     assert "note" in columns
     upgraded.upgrade()  # running it again on every start is harmless
-    assert upgraded.revision() == "0003"
+    assert upgraded.revision() == "0004"
     upgraded.close()
 
 

@@ -125,9 +125,7 @@ def table_html(scenario: Scenario, name: str, path: Trajectory) -> str:
     for point in path.points:
         what = "Start" if point.choice is None and point.label == "Start" else point.label
         cells = "".join(f"<td>{point.values[d.id]:.0f}</td>" for d in dims)
-        rows.append(
-            f'<tr><th scope="row">{unit} {point.time:g}: {escape(what)}</th>{cells}</tr>'
-        )
+        rows.append(f'<tr><th scope="row">{unit} {point.time:g}: {escape(what)}</th>{cells}</tr>')
     return (
         f'<table class="hm-data"><caption>{escape(name)}</caption>'
         f'<thead><tr><th scope="col">When, and the choice made</th>{head}</tr></thead>'

@@ -16,6 +16,8 @@ from typing import Any
 
 from casework import __version__
 from casework.catalog import case_files, find_case, list_cases
+from casework.grading.commands import add_parsers as add_grading_parsers
+from casework.grading.commands import run as run_grading
 from casework.journey import JourneyError
 from casework.paths import play, random_path, strategy_results
 from casework.scenario import Scenario
@@ -90,6 +92,13 @@ def _parser() -> argparse.ArgumentParser:
         "submitted", metavar="SUBMITTED_DIR", help="nbgrader's submitted/ folder, or any folder"
     )
     cohort.add_argument("--out", required=True, metavar="FILE.html")
+    cohort.add_argument(
+        "--withhold-below",
+        type=int,
+        default=5,
+        metavar="N",
+        help="withhold counts below N (default 5)",
+    )
 
     locked = commands.add_parser(
         "locked-cells",
@@ -100,6 +109,11 @@ def _parser() -> argparse.ArgumentParser:
     locked.add_argument(
         "--course", default=".", metavar="FOLDER", help="the nbgrader course root (default: here)"
     )
+
+    from casework.rooms.commands import add_parser as add_room_parser
+
+    add_room_parser(commands)
+    add_grading_parsers(commands)
 
     build = commands.add_parser(
         "build-assignments",
@@ -307,14 +321,19 @@ def _cohort(args: argparse.Namespace) -> int:
         print(("\n" if tty else "") + message, file=sys.stderr)
 
     cohort = read_cohort(folder, progress=progress, warn=warn)
-    if not cohort.journeys:
-        print(f"no usable journey files (*.journey.json) found in {folder}", file=sys.stderr)
+    if not cohort.journeys and not cohort.rooms:
+        print(
+            f"no usable journey files (*.journey.json) or room counts (*.room.csv) found in "
+            f"{folder}",
+            file=sys.stderr,
+        )
         return 1
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(report_html(cohort), encoding="utf-8")
+    out.write_text(report_html(cohort, withhold_below=args.withhold_below), encoding="utf-8")
     print(
         f"wrote {out}: {cohort.journeys} journey(s) in {len(cohort.cases)} case(s)"
+        + (f", {len(cohort.rooms)} seminar room(s)" if cohort.rooms else "")
         + (f", {cohort.skipped} skipped" if cohort.skipped else ""),
         file=sys.stderr,
     )
@@ -372,6 +391,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _build_assignments(args)
         if args.command == "locked-cells":
             return _locked_cells(args)
+        if args.command == "room":
+            from casework.rooms.commands import run as run_room
+
+            return run_room(args)
+        if hasattr(args, "grading"):
+            return run_grading(args)
         if args.command == "serve":
             from casework.serve import serve
 

@@ -2,18 +2,18 @@
 
 An educator points this at the journeys learners submitted (nbgrader's ``submitted/``
 folder, one ``<case>.journey.json`` per learner and assignment) and gets one HTML page: for
-each case a Sankey diagram of the paths taken, the spread of the relationship curves against
-the path taken in the study, and how many learners took each choice.
+each case a Sankey diagram of the paths taken, the spread of the relationship curves
+against the path taken in the study, and how many learners took each choice.
 
 Only the choices are read. The page never holds reflection text, student ids, folder or file
-names: a journey is counted, never named, so the report can be shown to a class. Everything
-shown is escaped, and the page carries plotly.js itself, so it opens offline and asks no
-third party for anything.
+names: a journey is counted, never named, so the report can be shown to a class, and in a
+small group every count below a threshold (5 unless told otherwise) is withheld. Everything
+shown is escaped; the charts are SVG drawn in the page (``casework.cohort_charts``), so it
+opens offline, runs no script and asks no third party for anything.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,12 +21,20 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
-import plotly.graph_objects as go
-
 from casework.catalog import load_case
+from casework.cohort_charts import (
+    STOPPED,
+    WITHHOLD_BELOW,
+    Withhold,
+    flows,
+    node_label,
+    paths_svg,
+    spread_svgs,
+)
 from casework.journey import Journey, JourneyError
 from casework.paths import study_path_steps
-from casework.plots import INK, STUDY_COLOUR, dimension_panels, style_chart
+from casework.rooms.export import SUFFIX as ROOM_SUFFIX
+from casework.rooms.export import RoomCounts, RoomFileError, read_counts, room_section_html
 from casework.scenario import Scenario
 from casework.trust_model import TEACHING_MODEL_NOTE, Trajectory, trajectory
 from casework.validate import CaseFileError
@@ -34,9 +42,6 @@ from casework.views import when
 
 #: The journey files a learner's folder holds; damaged copies and temporary files differ.
 JOURNEY_GLOB = "*.journey.json"
-#: The Sankey node for learners who stopped before any ending.
-STOPPED = "__stopped__"
-
 Step = tuple[str, str]
 Progress = Callable[[int, int], None]
 Warn = Callable[[str], None]
@@ -69,6 +74,8 @@ class Cohort:
     files: int = 0
     #: Files that could not be read, or that no longer fit their case.
     skipped: int = 0
+    #: Seminar rooms' exported counts (``*.room.csv``, see ``casework.rooms.export``).
+    rooms: list[RoomCounts] = field(default_factory=list)
 
     @property
     def journeys(self) -> int:
@@ -116,172 +123,14 @@ def read_cohort(
         if progress is not None:
             progress(done, len(files))
     cohort.cases = dict(sorted(cohort.cases.items()))
+    for path in sorted(folder.rglob(f"*{ROOM_SUFFIX}")):
+        try:
+            cohort.rooms.append(read_counts(path, scenarios))
+        except RoomFileError as error:
+            cohort.skipped += 1
+            if warn is not None:
+                warn(f"skipped {error}")
     return cohort
-
-
-# --- figures ------------------------------------------------------------------------------
-
-
-def _node_label(scenario: Scenario, node: str) -> str:
-    """A node's name in plain text (escape it before it goes into a figure)."""
-    if node == STOPPED:
-        return "Stopped before an ending"
-    if scenario.is_ending(node):
-        return f"Ending: {scenario.endings[node].title}"
-    scene = scenario.scenes[node]
-    return f"{when(scenario, scene.time)}: {scene.title}"
-
-
-def _short(label: str, limit: int = 34) -> str:
-    return label if len(label) <= limit else label[: limit - 1].rstrip() + "\u2026"
-
-
-def sankey_figure(case: CasePaths) -> go.Figure:
-    """The paths taken: one band per choice, as wide as the number of learners who took it."""
-    scenario = case.scenario
-    study = set(study_path_steps(scenario)) if scenario.case.study_path else set()
-    flows: Counter[tuple[str, str, str]] = Counter()
-    for path, position in zip(case.paths, case.positions(), strict=True):
-        nodes = [scene for scene, _ in path] + [position]
-        for (scene, choice), target in zip(path, nodes[1:], strict=True):
-            flows[(scene, choice, target)] += 1
-        if not scenario.is_ending(position):
-            flows[(position, "", STOPPED)] += 1
-    order = [s.id for s in scenario.case.scenes] + [e.id for e in scenario.case.endings]
-    used = {n for scene, _, target in flows for n in (scene, target)}
-    nodes = [n for n in order if n in used] + ([STOPPED] if STOPPED in used else [])
-    index = {node: number for number, node in enumerate(nodes)}
-    links = sorted(flows.items(), key=lambda item: (index[item[0][0]], index[item[0][2]]))
-    labels = []
-    colours = []
-    for (scene, choice, _target), _count in links:
-        if choice:
-            labels.append(escape(scenario.choice(scene, choice).label))
-        else:
-            labels.append("(no further choice made)")
-        colours.append(
-            "rgba(0, 109, 78, 0.55)" if (scene, choice) in study else "rgba(107, 114, 128, 0.35)"
-        )
-    figure = go.Figure(
-        go.Sankey(
-            arrangement="snap",
-            orientation="v",
-            node={
-                "label": [escape(_short(_node_label(scenario, n))) for n in nodes],
-                "customdata": [escape(_node_label(scenario, n)) for n in nodes],
-                "pad": 14,
-                "thickness": 14,
-                "color": [
-                    "#8a3b00" if scenario.is_ending(n) else "#0b5394" if n != STOPPED else "#595959"
-                    for n in nodes
-                ],
-                "hovertemplate": "%{customdata}<br>%{value} learner(s)<extra></extra>",
-            },
-            link={
-                "source": [index[scene] for (scene, _, _), _ in links],
-                "target": [index[target] for (_, _, target), _ in links],
-                "value": [count for _, count in links],
-                "color": colours,
-                "customdata": labels,
-                "hovertemplate": (
-                    "%{source.customdata} to %{target.customdata}<br>Choice: %{customdata}<br>"
-                    "%{value} learner(s)<extra></extra>"
-                ),
-            },
-        )
-    )
-    figure.update_layout(
-        template="none",
-        title={
-            "text": escape(f"{scenario.title}: the paths learners took"),
-            "x": 0,
-            "font": {"size": 16},
-            "subtitle": {
-                "text": "Green bands follow the path in the study; grey bands, other choices",
-                "font": {"size": 12, "color": INK},
-            },
-        },
-        font={"color": INK, "size": 12},
-        height=max(480, 56 * len({scenario.node(n).time for n in nodes if n != STOPPED}) + 160),
-        margin={"l": 16, "r": 16, "t": 80, "b": 24},
-    )
-    return figure
-
-
-def _median_series(trajectories: list[Trajectory], dimension: str) -> tuple[list[float], ...]:
-    """The middle of the group at each time point that at least one learner reached."""
-    times = sorted({p.time for t in trajectories for p in t.points})
-    xs: list[float] = []
-    ys: list[float] = []
-    for time in times:
-        values = [t.value_at(dimension, time) for t in trajectories if t.points[-1].time >= time]
-        if values:
-            xs.append(time)
-            ys.append(statistics.median(values))
-    return xs, ys
-
-
-def spread_figure(case: CasePaths) -> go.Figure:
-    """One panel per dimension: each learner's curve, the group's middle, the study's path."""
-    scenario = case.scenario
-    dims = scenario.case.dimensions
-    figure, columns, rows = dimension_panels(scenario)
-    trajectories = case.trajectories()
-    study = trajectory(scenario, study_path_steps(scenario)) if scenario.case.study_path else None
-    for number, dimension in enumerate(dims):
-        row, col = number // columns + 1, number % columns + 1
-        for learner, path in enumerate(trajectories):
-            figure.add_trace(
-                go.Scatter(
-                    x=[p.time for p in path.points],
-                    y=[p.values[dimension.id] for p in path.points],
-                    mode="lines",
-                    name="One learner (each thin line)",
-                    legendgroup="learners",
-                    showlegend=number == 0 and learner == 0,
-                    line={"color": "rgba(11, 83, 148, 0.28)", "width": 1.5},
-                    hoverinfo="skip",
-                ),
-                row=row,
-                col=col,
-            )
-        xs, ys = _median_series(trajectories, dimension.id)
-        figure.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines+markers",
-                name="The middle of the group (median)",
-                legendgroup="median",
-                showlegend=number == 0,
-                line={"color": INK, "width": 2.5, "dash": "dot"},
-                marker={"symbol": "square", "size": 6, "color": INK},
-                hovertemplate="Median at %{x}: %{y:.0f}<extra></extra>",
-            ),
-            row=row,
-            col=col,
-        )
-        if study is not None:
-            figure.add_trace(
-                go.Scatter(
-                    x=[p.time for p in study.points],
-                    y=[p.values[dimension.id] for p in study.points],
-                    mode="lines+markers",
-                    name="The path in the study",
-                    legendgroup="study",
-                    showlegend=number == 0,
-                    line={"color": STUDY_COLOUR, "width": 3, "dash": "dash"},
-                    marker={"symbol": "diamond", "size": 8, "color": STUDY_COLOUR},
-                    hovertemplate="The path in the study at %{x}: %{y:.0f}<extra></extra>",
-                ),
-                row=row,
-                col=col,
-            )
-    style_chart(figure, scenario, escape(f"{scenario.title}: the spread of relationship curves"))
-    figure.update_layout(
-        height=300 * rows + 160, margin={"t": 100}, legend={"y": -0.06 - 0.04 / rows}
-    )
-    return figure
 
 
 # --- the page -----------------------------------------------------------------------------
@@ -307,21 +156,36 @@ def choice_counts(case: CasePaths) -> list[tuple[str, int, list[tuple[str, int, 
     return rows
 
 
-def _choices_table(case: CasePaths) -> str:
+def _count_cell(count: int, whole: int, hidden: bool, withhold: Withhold) -> str:
+    """A count and its share, or both withheld ("withheld" for a count hidden only so that a
+    smaller one cannot be found by subtraction)."""
+    if not hidden:
+        return f'<td class="number">{count}</td><td class="number">{_percent(count, whole)}</td>'
+    shown = withhold.text(count) if withhold.hidden(count) else "withheld"
+    return f'<td class="number withheld">{shown}</td><td class="number withheld">-</td>'
+
+
+def _choices_table(case: CasePaths, withhold: Withhold) -> str:
     body = []
     for scene_label, chose, choices in choice_counts(case):
-        for number, (label, count, in_study) in enumerate(choices):
+        chose_hidden = withhold.hidden(chose)
+        hidden = withhold.table([count for _, count, _ in choices], not chose_hidden)
+        if chose_hidden:
+            hidden = [count > 0 for _, count, _ in choices]
+        for number, ((label, count, in_study), withheld) in enumerate(
+            zip(choices, hidden, strict=True)
+        ):
             scene_cell = (
                 f'<th scope="rowgroup" rowspan="{len(choices)}">{escape(scene_label)}'
-                f'<br><span class="small">{chose} chose here</span></th>'
+                f'<br><span class="small">{withhold.text(chose)} chose here</span></th>'
                 if number == 0
                 else ""
             )
             marker = ' <span class="study">(the path in the study)</span>' if in_study else ""
             body.append(
                 f"<tr>{scene_cell}<td>{escape(label)}{marker}</td>"
-                f'<td class="number">{count}</td>'
-                f'<td class="number">{_percent(count, chose)}</td></tr>'
+                + _count_cell(count, chose, withheld, withhold)
+                + "</tr>"
             )
     return (
         "<table><caption>How many learners took each choice</caption><thead><tr>"
@@ -331,21 +195,19 @@ def _choices_table(case: CasePaths) -> str:
     )
 
 
-def _endings_table(case: CasePaths) -> str:
+def _endings_table(case: CasePaths, withhold: Withhold) -> str:
     scenario = case.scenario
     reached = Counter(case.positions())
-    rows = []
-    for ending in scenario.case.endings:
-        count = reached.get(ending.id, 0)
-        rows.append(
-            f'<tr><td>{escape(ending.title)}</td><td class="number">{count}</td>'
-            f'<td class="number">{_percent(count, case.learners)}</td></tr>'
-        )
-    stopped = sum(n for node, n in reached.items() if not scenario.is_ending(node))
-    rows.append(
-        f'<tr><td>Stopped before an ending</td><td class="number">{stopped}</td>'
-        f'<td class="number">{_percent(stopped, case.learners)}</td></tr>'
-    )
+    names = [ending.title for ending in scenario.case.endings] + ["Stopped before an ending"]
+    counts = [reached.get(ending.id, 0) for ending in scenario.case.endings]
+    counts.append(sum(n for node, n in reached.items() if not scenario.is_ending(node)))
+    hidden = withhold.table(counts, True)
+    rows = [
+        f"<tr><td>{escape(name)}</td>"
+        + _count_cell(count, case.learners, withheld, withhold)
+        + "</tr>"
+        for name, count, withheld in zip(names, counts, hidden, strict=True)
+    ]
     return (
         "<table><caption>Where the journeys ended</caption><thead><tr>"
         '<th scope="col">Ending</th><th scope="col">Learners</th><th scope="col">Share</th>'
@@ -353,76 +215,122 @@ def _endings_table(case: CasePaths) -> str:
     )
 
 
-def _sankey_text(case: CasePaths) -> str:
-    """The Sankey diagram in words, for screen readers and for anyone who prefers text."""
+def _paths_text(case: CasePaths, withhold: Withhold) -> str:
+    """The paths chart in words, for screen readers and for anyone who prefers text."""
     scenario = case.scenario
     paths = Counter(case.paths)
     common, count = paths.most_common(1)[0]
     study = tuple(study_path_steps(scenario)) if scenario.case.study_path else None
     same = paths.get(study, 0) if study else 0
-    parts = [
-        f"{case.learners} learner(s); {len(paths)} different path(s).",
-        f"The most common path was taken by {count}.",
-    ]
+    parts = [f"{case.learners} journey(s)."]
+    if withhold.hidden(len(paths)):
+        parts.append(f"{withhold.text(len(paths))} different paths.")
+    else:
+        parts.append(f"{len(paths)} different path(s).")
+    parts.append(f"The most common path was taken by {withhold.text(count)}.")
     if study is not None:
-        parts.append(f"{same} took exactly the path in the study.")
-    if common == study:
+        parts.append(f"{withhold.text(same)} took exactly the path in the study.")
+    if common == study and not withhold.hidden(count):
         parts.append("The most common path is the path in the study.")
+    parts.append(
+        "Green bands follow the path in the study; grey bands, other choices; each band is "
+        "as wide as the learners who took that choice"
+        + (
+            f", and a band for fewer than {withhold.below} is drawn at one width."
+            if withhold.below > 1
+            else "."
+        )
+    )
     return " ".join(parts)
 
 
+SPREAD_LEGEND = (
+    "<ul class='legend'>"
+    "<li><span class='key study-key'></span>The path in the study: dashed green line, diamonds</li>"
+    "<li><span class='key median-key'></span>The middle of the group (median): dotted line; the "
+    "shaded band holds the middle half of the group</li>"
+    "<li><span class='key learner-key'></span>One learner's curve: each thin blue line</li>"
+    "</ul>"
+)
+
+
+def _spread_html(case: CasePaths, withhold: Withhold) -> str:
+    charts = "".join(
+        f"<figure><figcaption class='chart-title'>{escape(title)}</figcaption>{svg}</figure>"
+        for title, svg in spread_svgs(case.scenario, case.paths, withhold)
+    )
+    note = ""
+    if case.learners < withhold.below:
+        note = (
+            f"<p class='withheld-note'>Fewer than {withhold.below} journeys: no learner's own "
+            "curve is drawn, and the group's middle only where enough learners reached.</p>"
+        )
+    return (
+        f"<div class='spread'>{charts}</div>{SPREAD_LEGEND}{note}"
+        f"<p class='small'>{escape(TEACHING_MODEL_NOTE)}</p>"
+    )
+
+
 STYLE = """
-body { font-family: system-ui, sans-serif; color: #1f2933; line-height: 1.5; margin: 0; }
-main { max-width: 1100px; margin: 0 auto; padding: 16px; }
-h1 { font-size: 1.8em; } h2 { font-size: 1.45em; margin-top: 2em; } h3 { font-size: 1.15em; }
+body { font-family: system-ui, sans-serif; color: #1f2933; line-height: 1.5; margin: 0;
+  font-size: 1.2rem; }
+main { max-width: 1200px; margin: 0 auto; padding: 16px 24px; }
+h1 { font-size: 2em; } h2 { font-size: 1.6em; margin-top: 2em; } h3 { font-size: 1.3em; }
 p { max-width: 75ch; }
-.note { border-left: 6px solid #8a3b00; background: #fff6ee; padding: 4px 12px; }
+.note, .withheld-note { border-left: 6px solid #8a3b00; background: #fff6ee; padding: 4px 12px; }
 table { border-collapse: collapse; margin: 12px 0 24px; width: 100%; }
 caption { text-align: left; font-weight: bold; padding: 4px 0; }
-th, td { border: 1px solid #c4c9d1; padding: 6px 8px; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #c4c9d1; padding: 8px 10px; text-align: left; vertical-align: top; }
 .number { text-align: right; font-variant-numeric: tabular-nums; }
+.withheld { color: #3e4c59; font-style: italic; }
 .small { font-size: 0.9em; font-weight: normal; }
 .study { color: #006d4e; font-weight: bold; }
 figure { margin: 12px 0 24px; } figcaption { max-width: 75ch; }
+svg.chart { width: 100%; height: auto; display: block; }
+.spread { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 440px), 1fr));
+  gap: 12px 24px; }
+.spread figure { margin: 0; } .chart-title { font-weight: bold; margin-bottom: 4px; }
+.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 8px 28px; }
+.key { display: inline-block; width: 2.4em; height: 0; vertical-align: middle;
+  margin-right: 0.5em; border-top: 4px dashed #006d4e; }
+.median-key { border-top: 4px dotted #1f2933; } .learner-key { border-top: 2px solid #6c8fb8; }
+@media print { body { font-size: 11pt; } }
 """
 
 
-def report_html(cohort: Cohort, *, generated: datetime | None = None) -> str:
-    """The whole report as one self-contained HTML page."""
+def report_html(
+    cohort: Cohort, *, generated: datetime | None = None, withhold_below: int = WITHHOLD_BELOW
+) -> str:
+    """The whole report as one self-contained HTML page; counts from 1 to
+    ``withhold_below - 1`` are withheld (``casework.cohort_charts.Withhold``)."""
+    withhold = Withhold(max(1, withhold_below))
     stamp = (generated or datetime.now(UTC)).strftime("%d %B %Y, %H:%M UTC")
     sections = []
-    plotly_included = False
     for case in cohort.cases.values():
         scenario = case.scenario
         finished = sum(1 for p in case.positions() if scenario.is_ending(p))
-        figures = []
-        for figure, caption in (
-            (sankey_figure(case), _sankey_text(case)),
-            (
-                spread_figure(case),
-                "Each thin line is one learner's relationship curve; the dotted line is the "
-                "middle of the group; the dashed line with diamonds is the path in the study. "
-                + TEACHING_MODEL_NOTE,
-            ),
-        ):
-            plot = figure.to_html(
-                full_html=False,
-                include_plotlyjs=not plotly_included,
-                config={"displaylogo": False, "responsive": True},
-            )
-            plotly_included = True
-            figures.append(f"<figure>{plot}<figcaption>{escape(caption)}</figcaption></figure>")
+        reached = (
+            f"{withhold.text(finished)} reached an ending"
+            if withhold.hidden(finished) or withhold.hidden(case.learners - finished)
+            else f"{finished} reached an ending ({_percent(finished, case.learners)})"
+        )
+        paths = (
+            f"<figure>{paths_svg(scenario, case.paths, withhold)}"
+            f"<figcaption>{escape(_paths_text(case, withhold))}</figcaption></figure>"
+        )
         sections.append(
             f'<section aria-labelledby="case-{escape(scenario.id)}">'
             f'<h2 id="case-{escape(scenario.id)}">{escape(scenario.title)}</h2>'
-            f"<p>{case.learners} journey(s); {finished} reached an ending "
-            f"({_percent(finished, case.learners)}).</p>"
-            f"<h3>The paths taken</h3>{figures[0]}"
-            f"{_endings_table(case)}"
-            f"<h3>The relationship, learner by learner</h3>{figures[1]}"
-            f"<h3>Choice by choice</h3>{_choices_table(case)}"
+            f"<p>{case.learners} journey(s); {reached}.</p>"
+            f"<h3>The paths taken</h3>{paths}"
+            f"{_endings_table(case, withhold)}"
+            f"<h3>The relationship over the case</h3>{_spread_html(case, withhold)}"
+            f"<h3>Choice by choice</h3>{_choices_table(case, withhold)}"
             "</section>"
         )
+    for room in cohort.rooms:
+        scenario = load_case(room.case_id)
+        sections.append(room_section_html(room, scenario))
     skipped = (
         f"<p>{cohort.skipped} journey file(s) could not be used and are left out (the "
         "command that made this page listed them).</p>"
@@ -439,19 +347,27 @@ def report_html(cohort: Cohort, *, generated: datetime | None = None) -> str:
         f"{len(cohort.cases)} case(s).</p>{skipped}"
         '<p class="note">This page shows only the choices learners made. It holds no names, '
         "no student ids and nothing anyone wrote: a journey is counted, never named. "
-        f"{escape(TEACHING_MODEL_NOTE)}</p>"
+        + (
+            f"In a small group a count of one points to a person, so every count below "
+            f"{withhold.below} is shown as \u201cfewer than {withhold.below}\u201d (and, where a "
+            "table gives its total, one more count with it). "
+            if withhold.below > 1
+            else "Every count is shown, however small. "
+        )
+        + f"{escape(TEACHING_MODEL_NOTE)}</p>"
         f"{''.join(sections)}"
         "</main></body></html>\n"
     )
 
 
 __all__ = [
+    "STOPPED",
     "CasePaths",
     "Cohort",
     "choice_counts",
+    "flows",
     "journey_files",
+    "node_label",
     "read_cohort",
     "report_html",
-    "sankey_figure",
-    "spread_figure",
 ]

@@ -43,6 +43,7 @@ from casework.player.chart import (
 from casework.player.coming_back import resume_html, resume_widgets
 from casework.player.handover import in_voila, kernel_loop, request_url
 from casework.player.keepers import JourneyKeeper, WaitingKeeper, default_keeper
+from casework.player.room import RoomLink
 from casework.player.stage import Stage, guarded
 from casework.player.writing import first_answer_panel, needs_first_answer, reflection_box
 from casework.plots import debrief_charts, relationship_chart
@@ -128,8 +129,10 @@ class Player:
         controls.add_class("hm-controls")
         header = widgets.HTML(f'<p class="hm-small"><strong>{escape(scenario.title)}</strong></p>')
         self.resume = widgets.VBox()
+        self.room = RoomLink(self, waiting=waiting)  # a seminar room, where the learner joins one
+        top = [widgets.HTML(STYLE), header, self.status, self.room.widget, self.timeline]
         self.widget = widgets.VBox(
-            [widgets.HTML(STYLE), header, self.status, self.timeline, main, controls, self.resume],
+            [*top, main, controls, self.resume],
             layout=widgets.Layout(width="100%"),
         )
         self.widget.add_class("hm-player")
@@ -170,6 +173,7 @@ class Player:
 
     def _save(self) -> None:
         self.keeper.save(self.journey)
+        self.room.moved()  # a room the learner is in hears of a changed path, nothing else
 
     # --- drawing -----------------------------------------------------------------------------
 
@@ -224,6 +228,7 @@ class Player:
         ]
         group = widgets.VBox(buttons)
         group.add_class("hm-options")
+        self.room.gate(scene.id, group)  # held back while the tutor holds the room here
         written = views.first_answer_html(self.journey.reflections.get(first.id) if first else None)
         self.story.children = [widgets.HTML(shown_html + written), group]
 
@@ -339,6 +344,7 @@ class Player:
         if message:
             self._error(message)
         self._render_resume()
+        self.room.arrive()
         self.chart.release_first()
 
     @guarded
@@ -358,6 +364,7 @@ class Player:
         else:
             self._say("Welcome back: your journey has been restored.")
         self._render_resume()
+        self.room.rejoin()
         self._render()
 
     # --- learner actions -----------------------------------------------------------------------
